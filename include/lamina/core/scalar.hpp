@@ -1,0 +1,31 @@
+#pragma once
+// A weak scalar: a C++ literal taking part in a tensor op (x * 2, x + 0.5f).
+#include <concepts>
+#include <cstdint>
+#include <string>
+
+#include "lamina/core/dtype.hpp"
+
+namespace lamina {
+
+class Scalar {
+ public:
+  Scalar(bool v) : kind_(ScalarKind::Bool), i_(v), f_(v) {}
+  template <std::integral T>
+    requires(!std::same_as<T, bool>)
+  Scalar(T v) : kind_(ScalarKind::Int), i_(static_cast<std::int64_t>(v)), f_(static_cast<double>(v)) {}
+  template <std::floating_point T>
+  Scalar(T v) : kind_(ScalarKind::Float), i_(static_cast<std::int64_t>(v)), f_(static_cast<double>(v)) {}
+
+  ScalarKind kind() const { return kind_; }
+  double as_double() const { return f_; }
+  std::int64_t as_int() const { return i_; }
+  std::string str() const;
+
+ private:
+  ScalarKind kind_;
+  std::int64_t i_;
+  double f_;
+};
+
+}  // namespace lamina

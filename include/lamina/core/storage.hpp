@@ -1,0 +1,26 @@
+#pragma once
+// Contiguous, 64-byte aligned, immutable-once-published element storage.
+#include <cstddef>
+#include <memory>
+
+namespace lamina {
+
+class Storage {
+ public:
+  // Uninitialised storage of `nbytes` (rounded up to 64; zero bytes still gets a valid pointer).
+  static std::shared_ptr<Storage> allocate(std::size_t nbytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() { return data_; }
+  const void* data() const { return data_; }
+  std::size_t nbytes() const { return nbytes_; }
+
+ private:
+  Storage(void* data, std::size_t nbytes) : data_(data), nbytes_(nbytes) {}
+  void* data_;
+  std::size_t nbytes_;
+};
+
+}  // namespace lamina

@@ -1,0 +1,23 @@
+#pragma once
+// Lamina: a Keras-style deep-learning library in C++20 where masks travel with tensors,
+// shapes are checked when a model is built, and cut gradient paths are reported.
+#include "lamina/autograd/gradcheck.hpp"
+#include "lamina/autograd/tape.hpp"
+#include "lamina/core/config.hpp"
+#include "lamina/core/creation.hpp"
+#include "lamina/core/dtype.hpp"
+#include "lamina/core/error.hpp"
+#include "lamina/core/random.hpp"
+#include "lamina/core/recording.hpp"
+#include "lamina/core/scalar.hpp"
+#include "lamina/core/shape.hpp"
+#include "lamina/core/tensor.hpp"
+#include "lamina/core/variable.hpp"
+#include "lamina/ops/cast.hpp"
+#include "lamina/ops/compare.hpp"
+#include "lamina/ops/elementwise.hpp"
+#include "lamina/ops/index.hpp"
+#include "lamina/ops/linalg.hpp"
+#include "lamina/ops/nn.hpp"
+#include "lamina/ops/reduce.hpp"
+#include "lamina/ops/shape.hpp"

@@ -1,0 +1,20 @@
+#pragma once
+// Matrix products on the BLAS (float32/float64; integers compute in Float32).
+//
+// Masks (DESIGN.md section 5): masked entries along the contracted axis contribute
+// nothing; the output's mask is the AND of what remains of each operand's mask on the
+// axes that are not contracted (batch axes, rows of `a`, columns of `b`).
+#include "lamina/core/tensor.hpp"
+
+namespace lamina {
+
+// NumPy matmul: (..., M, K) @ (..., K, N) -> (..., M, N) with broadcast batch axes;
+// a 1-D operand is treated as a row (a) or column (b) vector and that axis is dropped.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// Keras backend dot: contracts the last axis of `a` with the first axis of a 1-D or 2-D
+// `b`, or with the second-to-last axis of a higher-rank `b`: K.dot((B,T,F), (F,)) is
+// (B,T); K.dot((B,T,F), (F,U)) is (B,T,U).
+Tensor dot(const Tensor& a, const Tensor& b);
+
+}  // namespace lamina

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package Lamina needs to build, test and benchmark.
+# Idempotent: packages already present are left alone; nothing is downloaded
+# from anywhere but the Debian archive.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libopenblas-openmp-dev   # optimised BLAS; the OpenMP flavour shares threads with our kernels
+  libfmt-dev               # formatting
+  nlohmann-json3-dev       # JSON (configs, saving)
+  libcli11-dev             # command-line parsing for tools
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "lamina setup: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "lamina setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}"; then
+  $sudo apt-get update
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,56 @@
+#include "lamina/core/config.hpp"
+
+#include <cblas.h>
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <thread>
+
+#include "lamina/core/error.hpp"
+
+namespace lamina {
+
+Config& config() {
+  static Config cfg;
+  return cfg;
+}
+
+namespace {
+int& thread_count() {
+  static int n = [] {
+    int cores = static_cast<int>(std::thread::hardware_concurrency());
+    int initial = cores > 0 ? cores : 1;
+    omp_set_num_threads(initial);
+    openblas_set_num_threads(initial);
+    return initial;
+  }();
+  return n;
+}
+}  // namespace
+
+void set_num_threads(int n) {
+  if (n < 1)
+    throw ValueError({.op = "set_num_threads",
+                      .problem = "the thread count must be positive",
+                      .expected = "n >= 1",
+                      .found = std::to_string(n),
+                      .hint = "use 1 for single-threaded runs"});
+  thread_count() = n;
+  omp_set_num_threads(n);
+  openblas_set_num_threads(n);
+}
+
+int num_threads() { return thread_count(); }
+
+std::string blas_info() {
+  const char* parallel = "unknown";
+  switch (openblas_get_parallel()) {
+    case 0: parallel = "sequential"; break;
+    case 1: parallel = "pthreads"; break;
+    case 2: parallel = "OpenMP"; break;
+  }
+  return fmt::format("{} core={} threading={} threads={}", openblas_get_config(), openblas_get_corename(),
+                     parallel, openblas_get_num_threads());
+}
+
+}  // namespace lamina

@@ -1,0 +1,58 @@
+#include "lamina/core/variable.hpp"
+
+#include "lamina/core/error.hpp"
+#include "lamina/core/recording.hpp"
+
+namespace lamina {
+
+Variable::Variable(std::string name, Tensor initial, bool trainable) : impl_(std::make_shared<Impl>()) {
+  if (!initial.defined() || initial.is_symbolic())
+    throw ValueError({.op = "Variable",
+                      .problem = "a variable needs a concrete initial value",
+                      .expected = "a tensor with values",
+                      .found = initial.defined() ? "symbolic " + initial.spec().str() : "an undefined tensor",
+                      .hint = "initialise variables from lm::zeros, an initializer, or data"});
+  impl_->name = std::move(name);
+  impl_->value = initial.without_mask();
+  impl_->trainable = trainable;
+}
+
+const Variable::Impl& Variable::checked() const {
+  if (!impl_)
+    throw ValueError({.op = "Variable", .problem = "used an empty Variable handle",
+                      .expected = "a variable", .found = "a default-constructed Variable"});
+  return *impl_;
+}
+
+const std::string& Variable::name() const { return checked().name; }
+bool Variable::trainable() const { return checked().trainable; }
+void Variable::set_trainable(bool trainable) {
+  checked();
+  impl_->trainable = trainable;
+}
+const Shape& Variable::shape() const { return checked().value.shape(); }
+DType Variable::dtype() const { return checked().value.dtype(); }
+
+Tensor Variable::value() const {
+  const auto& impl = checked();
+  notify_variable_read(impl.value, impl.trainable);
+  return impl.value;
+}
+
+void Variable::assign(const Tensor& value) {
+  const auto& impl = checked();
+  if (value.shape() != impl.value.shape())
+    throw ShapeError({.op = "assign",
+                      .problem = "variable '" + impl.name + "' cannot change shape",
+                      .expected = impl.value.shape().str(),
+                      .found = value.shape().str()});
+  if (value.dtype() != impl.value.dtype())
+    throw DTypeError({.op = "assign",
+                      .problem = "variable '" + impl.name + "' cannot change dtype",
+                      .expected = std::string(dtype_name(impl.value.dtype())),
+                      .found = std::string(dtype_name(value.dtype())),
+                      .hint = "lm::cast the new value first"});
+  impl_->value = value.without_mask();
+}
+
+}  // namespace lamina

@@ -1,0 +1,24 @@
+#include "ops/support/elementwise_op.hpp"
+
+#include "lamina/ops/reduce.hpp"
+#include "lamina/ops/shape.hpp"
+
+namespace lamina::detail {
+
+void require_defined(const Tensor& x, const char* op, const char* what) {
+  if (!x.defined())
+    throw ValueError({.op = op,
+                      .problem = std::string("the ") + what + " is an undefined Tensor (holds nothing)",
+                      .expected = "a tensor",
+                      .found = "an undefined Tensor (like Python's None)",
+                      .hint = "a function or branch returned lm::Tensor{} instead of a tensor"});
+}
+
+Tensor unbroadcast(const Tensor& grad, const Shape& shape) {
+  if (grad.shape() == shape) return grad;
+  Axes axes = broadcast_reduction_axes(shape, grad.shape());
+  Tensor g = axes.empty() ? grad : sum(grad, axes, /*keepdims=*/true);
+  return g.shape() == shape ? g : reshape(g, shape);
+}
+
+}  // namespace lamina::detail
