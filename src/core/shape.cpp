@@ -49,7 +49,7 @@ std::string Shape::str() const {
   std::string s = "(";
   for (std::size_t i = 0; i < dims_.size(); ++i) {
     if (i) s += ", ";
-    s += dims_[i] < 0 ? std::string("None") : std::to_string(dims_[i]);
+    s += dims_[i] == None ? std::string("None") : std::to_string(dims_[i]);
   }
   if (dims_.size() == 1) s += ",";
   return s + ")";

@@ -1,17 +1,81 @@
 #include "lamina/core/storage.hpp"
 
 #include <cstdlib>
-#include <new>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 #include "lamina/core/error.hpp"
 
 namespace lamina {
 
-std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
-  constexpr std::size_t kAlign = 64;
+namespace {
+
+constexpr std::size_t kAlign = 64;
+// Buffers at least this big are cached for reuse. glibc returns large blocks to the OS
+// (always for >= 32 MiB), so every fresh tensor of that size would page-fault its way
+// in; training loops allocate the same sizes every step, so reusing them is free speed.
+constexpr std::size_t kCacheMin = 64 * 1024;
+constexpr std::size_t kCacheLimit = std::size_t{1} << 30;  // bytes kept idle at most
+
+// Size classes: four per power of two (at most 25% slack), so a slightly different
+// size still reuses a block.
+std::size_t size_class(std::size_t n) {
+  std::size_t p = kCacheMin;
+  while (p * 2 <= n) p *= 2;
+  std::size_t step = p / 4;
+  return (n + step - 1) / step * step;
+}
+
+class BlockCache {
+ public:
+  void* take(std::size_t cls) {
+    std::lock_guard lock(mu_);
+    auto it = free_.find(cls);
+    if (it == free_.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    idle_ -= cls;
+    return p;
+  }
+  bool give(void* p, std::size_t cls) {
+    std::lock_guard lock(mu_);
+    if (idle_ + cls > kCacheLimit) return false;
+    free_[cls].push_back(p);
+    idle_ += cls;
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::size_t, std::vector<void*>> free_;
+  std::size_t idle_ = 0;
+};
+
+#ifdef LAMINA_NO_ALLOC_CACHE
+constexpr bool kUseCache = false;  // sanitizer builds: let ASan see every allocation
+#else
+constexpr bool kUseCache = true;
+#endif
+
+// Never destroyed: tensors held by static objects may be freed after main returns.
+BlockCache& cache() {
+  static auto* c = new BlockCache;
+  return *c;
+}
+
+std::size_t capacity_for(std::size_t nbytes) {
   std::size_t rounded = (nbytes + kAlign - 1) / kAlign * kAlign;
   if (rounded == 0) rounded = kAlign;
-  void* p = std::aligned_alloc(kAlign, rounded);
+  return kUseCache && rounded >= kCacheMin ? size_class(rounded) : rounded;
+}
+
+}  // namespace
+
+std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
+  std::size_t cap = capacity_for(nbytes);
+  void* p = kUseCache && cap >= kCacheMin ? cache().take(cap) : nullptr;
+  if (p == nullptr) p = std::aligned_alloc(kAlign, cap);
   if (p == nullptr)
     throw ValueError({.problem = "out of memory",
                       .expected = "an allocation the machine can satisfy",
@@ -20,6 +84,10 @@ std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
   return std::shared_ptr<Storage>(new Storage(p, nbytes));
 }
 
-Storage::~Storage() { std::free(data_); }
+Storage::~Storage() {
+  std::size_t cap = capacity_for(nbytes_);
+  if (kUseCache && cap >= kCacheMin && cache().give(data_, cap)) return;
+  std::free(data_);
+}
 
 }  // namespace lamina

@@ -1,5 +1,6 @@
 #pragma once
 // Shared test helpers: value comparison with tolerances and typed-error expectations.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
