@@ -80,6 +80,20 @@ Error::Error(ErrorKind kind, const ErrorDetails& details, std::string where)
       details_(details),
       where_(std::move(where)) {}
 
+void rethrow_with_note(const Error& e, const std::string& note) {
+  ErrorDetails d = e.details();
+  d.problem += " (" + note + ")";
+  switch (e.kind()) {
+    case ErrorKind::Shape: throw ShapeError(d);
+    case ErrorKind::DType: throw DTypeError(d);
+    case ErrorKind::Mask: throw MaskError(d);
+    case ErrorKind::Gradient: throw GradientError(d);
+    case ErrorKind::Value: throw ValueError(d);
+    case ErrorKind::IO: throw IOError(d);
+  }
+  throw ValueError(d);
+}
+
 LayerScope::LayerScope(std::string_view name, std::string_view type) {
   frames().push_back({FrameKind::Layer, nullptr, fmt::format("layer '{}' ({})", name, type)});
 }

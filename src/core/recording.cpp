@@ -89,6 +89,10 @@ TensorList symbolic_op(const char* op, const TensorList& inputs, const std::vect
   node->where = current_where();
   node->inputs = inputs;
   node->replay = std::move(replay);
+  return symbolic_outputs(std::move(node), specs);
+}
+
+TensorList symbolic_outputs(std::shared_ptr<const SymbolicNode> node, const std::vector<TensorSpec>& specs) {
   TensorList outs;
   outs.reserve(specs.size());
   for (std::size_t i = 0; i < specs.size(); ++i)

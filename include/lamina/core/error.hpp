@@ -52,6 +52,9 @@ LAMINA_DECLARE_ERROR(ValueError, Value)
 LAMINA_DECLARE_ERROR(IOError, IO)
 #undef LAMINA_DECLARE_ERROR
 
+// Throws an error of the same type as `e` with `note` added to its problem line.
+[[noreturn]] void rethrow_with_note(const Error& e, const std::string& note);
+
 // ---- context stack ------------------------------------------------------------------
 // RAII frames pushed by Layer::operator(), by ops and by the training loop. Errors
 // capture the stack when they are constructed.

@@ -78,5 +78,7 @@ TensorList symbolic_op(const char* op, const TensorList& inputs, const std::vect
                        std::function<TensorList(const TensorList&)> replay);
 Tensor symbolic_op(const char* op, const TensorList& inputs, const TensorSpec& spec,
                    std::function<Tensor(const TensorList&)> replay);
+// Symbolic outputs of an already filled-in node (layer calls, model inputs).
+TensorList symbolic_outputs(std::shared_ptr<const SymbolicNode> node, const std::vector<TensorSpec>& specs);
 
 }  // namespace lamina

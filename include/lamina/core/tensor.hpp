@@ -34,7 +34,9 @@ struct TensorSpec {
 // An op applied to symbolic tensors. `replay` recomputes the outputs from concrete
 // inputs given in the same order (the functional Model evaluates graphs with it).
 struct SymbolicNode {
-  std::string op;     // op name, or layer name for layer calls
+  std::string op;     // op name, "layer" for layer calls, "input" for model inputs
+  std::string name;   // layer or input name ("" for plain ops)
+  std::shared_ptr<void> owner;  // keeps the producing layer alive (layer calls)
   std::string where;  // error context at creation
   TensorList inputs;  // symbolic or concrete (captured constants)
   std::function<TensorList(const TensorList&)> replay;

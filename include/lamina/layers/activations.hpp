@@ -1,0 +1,48 @@
+#pragma once
+// Activation functions, by Keras name or as any callable.
+#include <functional>
+#include <string>
+
+#include "lamina/core/tensor.hpp"
+
+namespace lamina {
+
+using ActivationFn = std::function<Tensor(const Tensor&)>;
+
+namespace activations {
+Tensor linear(const Tensor& x);
+Tensor relu(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor softmax(const Tensor& x);      // over the last axis (mask-aware)
+Tensor log_softmax(const Tensor& x);
+Tensor softplus(const Tensor& x);
+Tensor softsign(const Tensor& x);     // x / (1 + |x|)
+Tensor exponential(const Tensor& x);
+Tensor elu(const Tensor& x);          // x if x > 0 else exp(x) - 1
+Tensor selu(const Tensor& x);
+Tensor swish(const Tensor& x);        // x * sigmoid(x), also "silu"
+Tensor hard_sigmoid(const Tensor& x); // relu6(x + 3) / 6 (Keras 3)
+// By name; ValueError listing the known names otherwise.
+ActivationFn get(const std::string& name);
+}  // namespace activations
+
+// An activation given by name ("relu") or as a callable; remembers its name for configs.
+class ActivationSpec {
+ public:
+  ActivationSpec(const char* name) : ActivationSpec(std::string(name)) {}
+  ActivationSpec(const std::string& name);
+  template <class F>
+    requires std::is_invocable_r_v<Tensor, F, const Tensor&>
+  ActivationSpec(F f, std::string name = "custom") : name_(std::move(name)), fn_(std::move(f)) {}
+
+  Tensor operator()(const Tensor& x) const { return fn_(x); }
+  const std::string& name() const { return name_; }
+  bool is_linear() const { return name_ == "linear"; }
+
+ private:
+  std::string name_;
+  ActivationFn fn_;
+};
+
+}  // namespace lamina

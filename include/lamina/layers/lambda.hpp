@@ -1,0 +1,77 @@
+#pragma once
+// Lambda: a layer from a function of tensors (DESIGN.md section 7).
+//
+// At build time the function runs on small probe tensors, twice, with different sizes for
+// the unknown dims, to infer the output shape and dtype (dims that change between the
+// probes are unknown). A declared output_shape (without the batch dim, as in Keras) that
+// disagrees is a ShapeError right there, before any data. A function that returns an
+// undefined tensor (the analogue of Python's None) raises ValueError naming the layer and
+// the input shape; later calls are checked against the inferred spec. Masks flow through
+// the function's ops by the usual rules; `.mask` overrides them.
+#include <functional>
+#include <optional>
+#include <variant>
+
+#include "lamina/layers/layer.hpp"
+
+namespace lamina::layers {
+
+using LambdaFn = std::function<Tensor(const Tensor&)>;
+using LambdaListFn = std::function<Tensor(const TensorList&)>;
+// Computes the output mask from the inputs and their masks.
+using LambdaMaskFn = std::function<Tensor(const TensorList& inputs, const TensorList& masks)>;
+
+// What the output mask is: the ops' (default), dropped (`false`), or computed by a function.
+class LambdaMask {
+ public:
+  LambdaMask() = default;
+  LambdaMask(bool keep) : drop_(!keep) {}
+  template <class F>
+    requires std::is_invocable_r_v<Tensor, F, const TensorList&, const TensorList&>
+  LambdaMask(F f) : fn_(std::move(f)) {}
+  bool drops() const { return drop_; }
+  const LambdaMaskFn& fn() const { return fn_; }
+
+ private:
+  bool drop_ = false;
+  LambdaMaskFn fn_;
+};
+
+struct LambdaOptions {
+  std::optional<Shape> output_shape;  // without the batch dim; checked against the function
+  LambdaMask mask;
+  std::string name;
+};
+
+class LambdaLayer : public Layer {
+ public:
+  LambdaLayer(LambdaListFn fn, LambdaOptions options);
+  void build(const std::vector<TensorSpec>& input_specs) override;
+  std::vector<TensorSpec> compute_output_spec(const std::vector<TensorSpec>& input_specs) override;
+  TensorList call(const TensorList& inputs, const TensorList& masks, bool training) override;
+  std::optional<TensorList> compute_mask(const TensorList& inputs, const TensorList& masks) override;
+  bool supports_masking() const override { return true; }
+  Json get_config() const override;
+  // The spec inferred by probing (batch dim unknown).
+  const std::optional<TensorSpec>& inferred_spec() const { return inferred_; }
+
+ private:
+  TensorSpec infer(const std::vector<TensorSpec>& input_specs);
+  Tensor run(const TensorList& inputs) const;
+
+  LambdaListFn fn_;
+  LambdaOptions options_;
+  std::vector<TensorSpec> built_for_;
+  std::optional<TensorSpec> inferred_;
+};
+
+class Lambda : public LayerHandle<LambdaLayer> {
+ public:
+  Lambda(LambdaFn fn, LambdaOptions options = {})
+      : LayerHandle(std::make_shared<LambdaLayer>(
+            [f = std::move(fn)](const TensorList& in) { return f(in.at(0)); }, std::move(options))) {}
+  Lambda(LambdaListFn fn, LambdaOptions options = {})
+      : LayerHandle(std::make_shared<LambdaLayer>(std::move(fn), std::move(options))) {}
+};
+
+}  // namespace lamina::layers

@@ -1,0 +1,54 @@
+#include "lamina/layers/activations.hpp"
+
+#include "lamina/core/error.hpp"
+#include "lamina/ops/compare.hpp"
+#include "lamina/ops/elementwise.hpp"
+#include "lamina/ops/index.hpp"
+#include "lamina/ops/nn.hpp"
+
+namespace lamina {
+
+namespace activations {
+
+Tensor linear(const Tensor& x) { return x; }
+Tensor relu(const Tensor& x) { return lamina::relu(x); }
+Tensor tanh(const Tensor& x) { return lamina::tanh(x); }
+Tensor sigmoid(const Tensor& x) { return lamina::sigmoid(x); }
+Tensor softmax(const Tensor& x) { return lamina::softmax(x, -1); }
+Tensor log_softmax(const Tensor& x) { return lamina::log_softmax(x, -1); }
+Tensor softplus(const Tensor& x) { return lamina::softplus(x); }
+Tensor softsign(const Tensor& x) { return x / (lamina::abs(x) + 1); }
+Tensor exponential(const Tensor& x) { return lamina::exp(x); }
+Tensor elu(const Tensor& x) { return where(x > 0, x, lamina::exp(lamina::minimum(x, 0)) - 1); }
+Tensor selu(const Tensor& x) {
+  constexpr double alpha = 1.6732632423543772848170429916717;
+  constexpr double scale = 1.0507009873554804934193349852946;
+  return where(x > 0, x, (lamina::exp(lamina::minimum(x, 0)) - 1) * alpha) * scale;
+}
+Tensor swish(const Tensor& x) { return x * lamina::sigmoid(x); }
+Tensor hard_sigmoid(const Tensor& x) { return lamina::clip(x + 3, 0, 6) / 6; }
+
+ActivationFn get(const std::string& name) {
+  static const std::pair<const char*, Tensor (*)(const Tensor&)> table[] = {
+      {"linear", linear},   {"relu", relu},         {"tanh", tanh},         {"sigmoid", sigmoid},
+      {"softmax", softmax}, {"log_softmax", log_softmax}, {"softplus", softplus}, {"softsign", softsign},
+      {"exponential", exponential}, {"elu", elu},   {"selu", selu},         {"swish", swish},
+      {"silu", swish},      {"hard_sigmoid", hard_sigmoid}};
+  std::string known;
+  for (const auto& [n, f] : table) {
+    if (name == n) return f;
+    known += (known.empty() ? "" : ", ") + std::string(n);
+  }
+  throw ValueError({.op = "activations::get",
+                    .problem = "unknown activation '" + name + "'",
+                    .expected = "one of " + known + ", or a callable",
+                    .found = "'" + name + "'"});
+}
+
+}  // namespace activations
+
+ActivationSpec::ActivationSpec(const std::string& name) : name_(name.empty() ? "linear" : name) {
+  fn_ = activations::get(name_);
+}
+
+}  // namespace lamina

@@ -1,0 +1,176 @@
+// Lambda: output spec inferred by probing, declared shapes checked at build time, every
+// call checked against the inferred spec.
+#include "lamina/layers/lambda.hpp"
+
+#include <fmt/format.h>
+
+#include "lamina/core/creation.hpp"
+#include "lamina/core/error.hpp"
+#include "lamina/core/recording.hpp"
+#include "lamina/ops/cast.hpp"
+
+namespace lamina::layers {
+
+namespace {
+
+std::string specs_str(const std::vector<TensorSpec>& specs) {
+  if (specs.size() == 1) return specs[0].shape.str();
+  std::string s = "[";
+  for (std::size_t i = 0; i < specs.size(); ++i) s += (i ? ", " : "") + specs[i].shape.str();
+  return s + "]";
+}
+
+// A concrete stand-in for `spec` with every unknown dim set to `size`.
+Tensor probe(const TensorSpec& spec, std::int64_t size, Generator& gen) {
+  std::vector<std::int64_t> dims(spec.shape.begin(), spec.shape.end());
+  for (auto& d : dims)
+    if (d < 0) d = size;
+  Shape shape(dims);
+  Tensor t = is_floating(spec.dtype)
+                 ? random_normal(shape, {.dtype = spec.dtype}, gen)
+                 // Small non-negative integers are valid indices for most lookups.
+                 : random_uniform(shape, {.minval = 0, .maxval = 2, .dtype = spec.dtype == Bool ? Int32 : spec.dtype},
+                                  gen);
+  if (spec.dtype == Bool) t = cast(t, Bool);
+  if (spec.has_mask()) t = t.with_mask(ones(shape.prefix(spec.mask_rank), Bool));
+  return t;
+}
+
+// Dims that differ between two specs of equal rank become unknown.
+std::vector<TensorSpec> generalise(const std::vector<TensorSpec>& a, const std::vector<TensorSpec>& b) {
+  std::vector<TensorSpec> out = a;
+  for (std::size_t i = 0; i < out.size() && i < b.size(); ++i)
+    for (std::int64_t d = 0; d < out[i].shape.rank() && d < b[i].shape.rank(); ++d)
+      if (out[i].shape[d] != b[i].shape[d]) out[i].shape[d] = None;
+  return out;
+}
+
+bool same_layout(const std::vector<TensorSpec>& a, const std::vector<TensorSpec>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].shape.rank() != b[i].shape.rank() || a[i].dtype != b[i].dtype || a[i].mask_rank != b[i].mask_rank)
+      return false;
+  return true;
+}
+
+// Whether a concrete shape fits a spec shape (unknown dims match anything).
+bool fits(const Shape& concrete, const Shape& spec) {
+  if (concrete.rank() != spec.rank()) return false;
+  for (std::int64_t i = 0; i < spec.rank(); ++i)
+    if (spec[i] >= 0 && concrete[i] >= 0 && spec[i] != concrete[i]) return false;
+  return true;
+}
+
+}  // namespace
+
+LambdaLayer::LambdaLayer(LambdaListFn fn, LambdaOptions options)
+    : Layer("Lambda", options.name), fn_(std::move(fn)), options_(std::move(options)) {
+  if (!fn_)
+    throw ValueError({.problem = "Lambda needs a function", .expected = "a callable", .found = "an empty function"});
+}
+
+Tensor LambdaLayer::run(const TensorList& inputs) const {
+  Tensor out = fn_(inputs);
+  if (!out.defined()) {
+    std::vector<TensorSpec> specs;
+    for (const auto& x : inputs) specs.push_back(x.spec());
+    throw ValueError({.problem = "the function returned an undefined tensor (the analogue of Python's None)",
+                      .expected = "a tensor on every path of the function",
+                      .found = "nothing, for input shape " + specs_str(specs),
+                      .hint = "make every branch return a tensor, e.g. lm::zeros_like(x) instead of lm::Tensor{}"});
+  }
+  return out;
+}
+
+TensorSpec LambdaLayer::infer(const std::vector<TensorSpec>& input_specs) {
+  detail::PauseRecording pause;  // probes are not part of any gradient computation
+  Generator gen(0);
+  TensorList small, large;
+  for (const auto& s : input_specs) {
+    small.push_back(probe(s, 2, gen));
+    large.push_back(probe(s, 3, gen));
+  }
+  Tensor a, b;
+  try {
+    a = run(small);
+    b = run(large);
+  } catch (const Error& e) {
+    rethrow_with_note(e, "raised while running the function on probe inputs " + specs_str(input_specs) +
+                             " to infer its output shape");
+  }
+  if (a.rank() != b.rank() || a.dtype() != b.dtype())
+    throw ShapeError({.problem = "the function's output rank or dtype depends on the input sizes",
+                      .expected = "one output rank and dtype for inputs " + specs_str(input_specs),
+                      .found = fmt::format("{} then {}", a.spec().str(), b.spec().str()),
+                      .hint = "a Lambda must return the same kind of tensor for every batch"});
+  std::vector<std::int64_t> dims;
+  for (std::int64_t i = 0; i < a.rank(); ++i) dims.push_back(a.shape()[i] == b.shape()[i] ? a.shape()[i] : None);
+  TensorSpec out{Shape(dims), a.dtype(), a.mask_rank()};
+  if (options_.mask.drops()) out.mask_rank = -1;
+  if (options_.mask.fn()) {
+    TensorList masks;
+    for (const auto& x : small) masks.push_back(x.mask());
+    Tensor m = options_.mask.fn()(small, masks);
+    out.mask_rank = m.defined() ? m.rank() : -1;
+  }
+  if (options_.output_shape) {
+    std::vector<std::int64_t> declared{None};
+    declared.insert(declared.end(), options_.output_shape->begin(), options_.output_shape->end());
+    if (!fits(Shape(declared), out.shape))
+      throw ShapeError({.problem = "declared output_shape does not match what the function returns",
+                        .expected = Shape(declared).str() + " (the declared output_shape, batch first)",
+                        .found = fmt::format("{} for input {}", out.shape.str(), specs_str(input_specs)),
+                        .hint = "drop output_shape to let Lamina infer it, or fix the function"});
+    // A declared size refines a dim the probes could not pin down.
+    for (std::int64_t i = 1; i < out.shape.rank(); ++i)
+      if (out.shape[i] < 0) out.shape[i] = declared[static_cast<std::size_t>(i)];
+  }
+  return out;
+}
+
+void LambdaLayer::build(const std::vector<TensorSpec>& input_specs) {
+  built_for_ = input_specs;
+  for (auto& s : built_for_)
+    if (s.shape.rank() > 0) s.shape[0] = None;  // the batch size is never part of the contract
+  inferred_ = infer(built_for_);
+}
+
+std::vector<TensorSpec> LambdaLayer::compute_output_spec(const std::vector<TensorSpec>& input_specs) {
+  std::vector<TensorSpec> general = generalise(built_for_, input_specs);
+  if (!inferred_ || !same_layout(built_for_, input_specs)) {
+    build(input_specs);
+  } else if (general != built_for_) {
+    built_for_ = general;
+    inferred_ = infer(built_for_);
+  }
+  return {*inferred_};
+}
+
+TensorList LambdaLayer::call(const TensorList& inputs, const TensorList&, bool) {
+  std::vector<TensorSpec> specs;
+  for (const auto& x : inputs) specs.push_back(x.spec());
+  TensorSpec expected = compute_output_spec(specs)[0];
+  Tensor out = run(inputs);
+  if (!fits(out.shape(), expected.shape) || out.dtype() != expected.dtype)
+    throw ShapeError({.problem = "the function returned a different kind of tensor than at build time",
+                      .expected = fmt::format("{} (inferred when the layer was built)", expected.str()),
+                      .found = fmt::format("{} for input {}", out.spec().str(), specs_str(specs)),
+                      .hint = "a Lambda must return the same shape and dtype for every batch; check "
+                              "data-dependent branches in the function"});
+  return {out};
+}
+
+std::optional<TensorList> LambdaLayer::compute_mask(const TensorList& inputs, const TensorList& masks) {
+  if (options_.mask.drops()) return TensorList{Tensor()};
+  if (options_.mask.fn()) return TensorList{options_.mask.fn()(inputs, masks)};
+  return std::nullopt;
+}
+
+Json LambdaLayer::get_config() const {
+  Json c = Layer::get_config();
+  if (options_.output_shape) c["output_shape"] = options_.output_shape->dims();
+  c["mask"] = options_.mask.drops() ? "drop" : options_.mask.fn() ? "function" : "ops";
+  return c;
+}
+
+}  // namespace lamina::layers

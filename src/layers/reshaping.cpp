@@ -1,0 +1,87 @@
+#include "lamina/layers/reshaping.hpp"
+
+#include <fmt/format.h>
+
+#include "lamina/core/error.hpp"
+#include "lamina/ops/shape.hpp"
+
+namespace lamina::layers {
+
+namespace {
+// Product of known dims from `begin`; None (-1) when one of them is unknown.
+std::int64_t known_size(const Shape& s, std::int64_t begin) {
+  std::int64_t n = 1;
+  for (std::int64_t i = begin; i < s.rank(); ++i) {
+    if (s[i] < 0) return None;
+    n *= s[i];
+  }
+  return n;
+}
+}  // namespace
+
+Tensor FlattenLayer::call(const Tensor& x, const Tensor&, bool) {
+  if (x.rank() < 1)
+    throw ShapeError({.problem = "Flatten needs a batch axis", .expected = "rank >= 1", .found = x.shape().str()});
+  // (batch, -1) when the batch is known; a symbolic batch stays None.
+  std::int64_t features = known_size(x.shape(), 1);
+  return reshape(x, Shape{x.dim(0) >= 0 ? x.dim(0) : None, features >= 0 ? features : None});
+}
+
+ReshapeLayer::ReshapeLayer(Shape target_shape, std::string name)
+    : Layer("Reshape", std::move(name)), target_(std::move(target_shape)) {}
+
+Tensor ReshapeLayer::call(const Tensor& x, const Tensor&, bool) {
+  // Resolve a -1 against the known per-example size, so the batch alone stays unknown.
+  Shape target = target_;
+  std::int64_t size = known_size(x.shape(), 1), known = 1, infer = -1;
+  for (std::int64_t i = 0; i < target.rank(); ++i) {
+    if (target[i] == -1) {
+      if (infer >= 0)
+        throw ValueError({.problem = "only one target dimension can be -1", .expected = "at most one -1",
+                          .found = target_.str()});
+      infer = i;
+    } else {
+      known *= target[i];
+    }
+  }
+  if (infer >= 0 && size >= 0) {
+    if (known == 0 || size % known != 0)
+      throw ShapeError({.problem = "cannot infer the -1 dimension of the target shape",
+                        .expected = fmt::format("per-example size {} divisible by {}", size, known),
+                        .found = fmt::format("input {} to target {}", x.shape().str(), target_.str())});
+    target[infer] = size / known;
+  } else if (size >= 0 && known != size) {
+    throw ShapeError({.problem = "the target shape holds a different number of elements per example",
+                      .expected = fmt::format("{} elements per example (input {})", size, x.shape().str()),
+                      .found = fmt::format("target {} holds {}", target_.str(), known)});
+  }
+  std::vector<std::int64_t> dims{x.dim(0)};
+  dims.insert(dims.end(), target.begin(), target.end());
+  return reshape(x, Shape(dims));
+}
+
+Json ReshapeLayer::get_config() const {
+  Json c = Layer::get_config();
+  c["target_shape"] = target_.dims();
+  return c;
+}
+
+RepeatVectorLayer::RepeatVectorLayer(std::int64_t n, std::string name) : Layer("RepeatVector", std::move(name)), n_(n) {
+  if (n < 0)
+    throw ValueError({.problem = "RepeatVector needs n >= 0", .expected = "n >= 0", .found = std::to_string(n)});
+}
+
+Tensor RepeatVectorLayer::call(const Tensor& x, const Tensor&, bool) {
+  if (x.rank() != 2)
+    throw ShapeError({.problem = "RepeatVector repeats (batch, features) vectors",
+                      .expected = "rank 2", .found = x.shape().str()});
+  return broadcast_to(expand_dims(x, 1), Shape{x.dim(0), n_, x.dim(1)});
+}
+
+Json RepeatVectorLayer::get_config() const {
+  Json c = Layer::get_config();
+  c["n"] = n_;
+  return c;
+}
+
+}  // namespace lamina::layers
