@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "lamina/ops/cast.hpp"
 #include "lamina/ops/compare.hpp"
 #include "lamina/ops/index.hpp"
 #include "ops/support/elementwise_op.hpp"
@@ -57,15 +58,19 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 // Scalar forms: the scalar becomes a 0-d tensor of the weakly promoted dtype, so they
-// share the tensor kernels (and never trip strict mode).
+// share the tensor kernels. The tensor is cast to that dtype first (a no-op unless the
+// scalar raised its kind, as in int_tensor * 2.5f), so that the tensor-tensor op sees one
+// dtype and strict mode, which forbids only tensor-tensor promotion, lets it pass.
 #define LAMINA_SCALAR_FORMS(name)                                              \
   Tensor name(const Tensor& a, Scalar b) {                                     \
     detail::require_defined(a, #name);                                         \
-    return name(a, detail::scalar_tensor(b, promote(a, b)));                   \
+    DType dt = promote(a, b);                                                  \
+    return name(cast(a, dt), detail::scalar_tensor(b, dt));                    \
   }                                                                            \
   Tensor name(Scalar a, const Tensor& b) {                                     \
     detail::require_defined(b, #name);                                         \
-    return name(detail::scalar_tensor(a, promote(b, a)), b);                   \
+    DType dt = promote(b, a);                                                  \
+    return name(detail::scalar_tensor(a, dt), cast(b, dt));                    \
   }
 LAMINA_SCALAR_FORMS(add)
 LAMINA_SCALAR_FORMS(sub)
