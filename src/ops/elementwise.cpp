@@ -342,8 +342,14 @@ Tensor floor(const Tensor& x) {
       "floor", floor, x, dt, dt,
       [](auto v) {
         using T = decltype(v);
-        if constexpr (std::is_floating_point_v<T>) return std::floor(v);
-        else return v;
+        if constexpr (std::is_floating_point_v<T>) {
+          // nearbyint gives floor(v) or ceil(v) whatever the rounding mode; step down from
+          // ceil. Unlike std::floor (under -ftrapping-math), this loop vectorises.
+          T r = std::nearbyint(v);
+          return r > v ? static_cast<T>(r - 1) : r;  // inf, NaN and -0 pass through
+        } else {
+          return v;
+        }
       },
       nullptr);
 }

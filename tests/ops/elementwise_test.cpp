@@ -314,7 +314,11 @@ TEST(Round, HalfToEven) {
 }
 
 TEST(Floor, Values) {
-  EXPECT_VALUES(lm::floor(lm::tensor({1.5f, -1.5f, 2.f, -0.2f})), {1, -2, 2, -1});
+  EXPECT_VALUES(lm::floor(lm::tensor({1.5f, -1.5f, 2.f, -0.2f, 0.5f, -0.5f, 2.5f})), {1, -2, 2, -1, 0, -1, 2});
+  // Edge cases: -0 stays -0; infinities and NaN pass through; 2^52 - 0.5 -> 2^52 - 1.
+  auto e = lm::floor(lm::tensor({-0.0, kInf, -kInf, kNaN, 4503599627370495.5, -4503599627370495.5}));
+  EXPECT_VALUES_IEEE(e, {0, kInf, -kInf, kNaN, 4503599627370495.0, -4503599627370496.0});
+  EXPECT_TRUE(std::signbit(e.to_vector<double>()[0]));
   auto i = lm::floor(lm::tensor({5, -5}, lm::Int64));
   EXPECT_EQ(i.dtype(), lm::Int64);
   EXPECT_VALUES(i, {5, -5});

@@ -109,6 +109,16 @@ TEST(Softmax, EveryAxisMatchesReference) {
   EXPECT_VALUES(lm::log_softmax(xf, 2), reference(xf.to_vector<double>(), {3, 70, 5}, 2, true, all_valid), 1e-5);
 }
 
+TEST(Softmax, LargeInputsSplitAcrossThreads) {
+  // Big enough for the kernels to split rows / tiles across threads.
+  auto a = randn({40, 1000}, 31);
+  EXPECT_VALUES(lm::softmax(a), reference(a.to_vector<double>(), {40, 1000}, 1, false, all_valid), 1e-12);
+  auto b = randn({2, 100, 300}, 32);
+  auto mb = lm::cast(lm::random_uniform({2, 100}, {.seed = 33}) > 0.3, lm::Bool);
+  EXPECT_VALUES(lm::log_softmax(b.with_mask(mb), 1),
+                reference(b.to_vector<double>(), {2, 100, 300}, 1, true, masked_by(mb, {2, 100, 300})), 1e-12);
+}
+
 TEST(Softmax, SizeOneAxisGivesOnes) {
   auto x = lm::tensor({{2.f}, {-7.f}});  // (2, 1), softmax over the size-1 axis
   EXPECT_VALUES(lm::softmax(x, -1), {1, 1});
