@@ -30,6 +30,29 @@ inline constexpr bool is_int_v = std::is_integral_v<T> && !std::is_same_v<T, boo
 // Integer arithmetic wraps (two's complement, like NumPy) instead of overflowing, which
 // would be undefined behaviour: it is done in the unsigned type and converted back.
 template <class T>
+T wrap_add(T a, T b) {
+  if constexpr (is_int_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+  } else {
+    return static_cast<T>(a + b);
+  }
+}
+template <class T>
+T wrap_sub(T a, T b) {
+  if constexpr (is_int_v<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
+  } else {
+    return static_cast<T>(a - b);
+  }
+}
+template <class T>
+T wrap_neg(T v) {
+  if constexpr (is_int_v<T>) return wrap_sub(T{0}, v);
+  else return static_cast<T>(-v);  // floats: -0.0 stays distinct from 0 - 0.0
+}
+template <class T>
 T wrap_mul(T a, T b) {
   if constexpr (is_int_v<T>) {
     using U = std::make_unsigned_t<T>;
@@ -77,7 +100,7 @@ Tensor gate(const Tensor& g, const Tensor& cond) { return g * cast(cond, g.dtype
 Tensor add(const Tensor& a, const Tensor& b) {
   OpScope scope("add");
   DType dt = arithmetic(promote(a, b, "add"));
-  return detail::binary_op("add", add, a, b, dt, dt, [](auto x, auto y) { return x + y; },
+  return detail::binary_op("add", add, a, b, dt, dt, [](auto x, auto y) { return wrap_add(x, y); },
                            [](const Tensor&, const Tensor&, const Tensor&, const Tensor& g, const Needs&) {
                              return std::pair{g, g};
                            });
@@ -86,7 +109,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
   OpScope scope("sub");
   DType dt = arithmetic(promote(a, b, "sub"));
-  return detail::binary_op("sub", sub, a, b, dt, dt, [](auto x, auto y) { return x - y; },
+  return detail::binary_op("sub", sub, a, b, dt, dt, [](auto x, auto y) { return wrap_sub(x, y); },
                            [](const Tensor&, const Tensor&, const Tensor&, const Tensor& g, const Needs& n) {
                              return std::pair{g, n[1] ? neg(g) : Tensor()};
                            });
@@ -95,7 +118,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   OpScope scope("mul");
   DType dt = arithmetic(promote(a, b, "mul"));
-  return detail::binary_op("mul", mul, a, b, dt, dt, [](auto x, auto y) { return x * y; },
+  return detail::binary_op("mul", mul, a, b, dt, dt, [](auto x, auto y) { return wrap_mul(x, y); },
                            [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& g, const Needs& n) {
                              return std::pair{n[0] ? g * y : Tensor(), n[1] ? g * x : Tensor()};
                            });
@@ -210,7 +233,7 @@ LAMINA_SCALAR_FORMS(minimum)
 Tensor neg(const Tensor& x) {
   OpScope scope("neg");
   DType dt = arithmetic(x.dtype());
-  return detail::unary_op("neg", neg, x, dt, dt, [](auto v) { return -v; },
+  return detail::unary_op("neg", neg, x, dt, dt, [](auto v) { return wrap_neg(v); },
                           [](const Tensor&, const Tensor&, const Tensor& g) { return neg(g); });
 }
 

@@ -216,6 +216,22 @@ TEST(MaximumMinimum, Gradcheck) {
   EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::minimum(0.0, in[0]); }, {grid({3, 2}, 8, 0.05)});
 }
 
+// ---- integer overflow wraps (two's complement, as in NumPy), never undefined behaviour ----
+
+TEST(IntegerOverflow, WrapsInEveryArithmeticOp) {
+  constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
+  constexpr std::int32_t kMin = std::numeric_limits<std::int32_t>::min();
+  EXPECT_VALUES(lm::tensor({kMax}) + 1, {double(kMin)});        // 2^31 - 1 + 1 -> -2^31
+  EXPECT_VALUES(lm::tensor({kMin}) - 1, {double(kMax)});        // -2^31 - 1 -> 2^31 - 1
+  EXPECT_VALUES(lm::tensor({kMax}) * 2, {-2});                   // 2^32 - 2 -> -2
+  EXPECT_VALUES(-lm::tensor({kMin}), {double(kMin)});            // -(-2^31) -> -2^31
+  constexpr std::int64_t kMax64 = std::numeric_limits<std::int64_t>::max();
+  auto big = lm::tensor({kMax64});
+  EXPECT_EQ((big + 1).to_vector<std::int64_t>()[0], std::numeric_limits<std::int64_t>::min());
+  // Floats are untouched: -0.0 stays -0.0 under neg.
+  EXPECT_TRUE(std::signbit((-lm::tensor({0.0})).item<double>()));
+}
+
 // ---- unary values ------------------------------------------------------------------------
 
 TEST(Abs, Values) {
