@@ -17,7 +17,8 @@ namespace lamina::testing {
                                          << "\n" << t;
   for (std::size_t i = 0; i < got.size(); ++i) {
     bool both_nan = std::isnan(got[i]) && std::isnan(expected[i]);
-    if (!both_nan && !(std::fabs(got[i] - expected[i]) <= tol))
+    bool equal = got[i] == expected[i];  // also matches equal infinities (inf - inf is NaN)
+    if (!both_nan && !equal && !(std::fabs(got[i] - expected[i]) <= tol))
       return ::testing::AssertionFailure() << "value " << i << " is " << got[i] << ", expected " << expected[i]
                                            << " (tol " << tol << ")\n" << t;
   }
