@@ -347,27 +347,36 @@ Tensor arg_extreme(const char* op, const Tensor& x, std::int64_t axis, bool keep
         const detail::MaskView mv = plan.over_masked_axis ? detail::mask_view(x) : detail::MaskView{};
         Tensor out = detail::empty(plan.out_shape, Int64);
         std::int64_t* dst = detail::mutable_data<std::int64_t>(out);
+        // Work items: (outer index, a chunk of up to kChunk inner positions); each scans
+        // the axis row by row, so the reads are contiguous whatever the axis.
+        constexpr std::int64_t kChunk = 64;
+        const std::int64_t chunks = (inner + kChunk - 1) / kChunk;
         visit_dtype(x.dtype(), [&](auto tag) {
           using T = decltype(tag);
           const T* src = x.data<T>();
-          detail::parallel_for(outer * inner,
-                               std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(len, 1)),
-                               [&](std::int64_t b, std::int64_t e) {
-                                 for (std::int64_t idx = b; idx < e; ++idx) {
-                                   const std::int64_t base = (idx / inner) * len * inner + idx % inner;
-                                   std::int64_t best = -1;
-                                   T bv{};
-                                   for (std::int64_t k = 0; k < len; ++k) {
-                                     const std::int64_t i = base + k * inner;
-                                     if (!mv.valid(i)) continue;
-                                     if (best < 0 || better<kMax>(src[i], bv)) {
-                                       best = k;
-                                       bv = src[i];
-                                     }
-                                   }
-                                   dst[idx] = best < 0 ? 0 : best;  // all padding: 0
-                                 }
-                               });
+          detail::parallel_for(
+              outer * chunks, std::max<std::int64_t>(1, detail::kElementwiseGrain / (std::max<std::int64_t>(len, 1) * kChunk)),
+              [&](std::int64_t b, std::int64_t e) {
+                std::int64_t best[kChunk];
+                T best_value[kChunk];
+                for (std::int64_t t = b; t < e; ++t) {
+                  const std::int64_t o = t / chunks, j0 = (t % chunks) * kChunk;
+                  const std::int64_t n = std::min(kChunk, inner - j0);
+                  std::fill_n(best, n, std::int64_t{-1});
+                  for (std::int64_t k = 0; k < len; ++k) {
+                    const std::int64_t row = (o * len + k) * inner + j0;
+                    for (std::int64_t j = 0; j < n; ++j) {
+                      if (!mv.valid(row + j)) continue;
+                      const T v = src[row + j];
+                      if (best[j] < 0 || better<kMax>(v, best_value[j])) {
+                        best[j] = k;
+                        best_value[j] = v;
+                      }
+                    }
+                  }
+                  for (std::int64_t j = 0; j < n; ++j) dst[o * inner + j0 + j] = best[j] < 0 ? 0 : best[j];  // all padding: 0
+                }
+              });
         });
         return out;
       },

@@ -271,7 +271,8 @@ std::vector<AxisSlice> resolve_ranges(const Shape& shape, const std::vector<Rang
       throw ValueError({.op = "slice",
                         .problem = "a slice step cannot be zero",
                         .expected = "step != 0 (negative steps walk backwards)",
-                        .found = fmt::format("range {} on axis {} of shape {}", range_str(r), i, shape.str())});
+                        .found = fmt::format("range {} on axis {} of shape {}", range_str(r), i, shape.str()),
+                        .hint = "use step 1 to take every element, -1 to walk the axis backwards"});
     out.push_back(resolve_range(r, shape[i]));
   }
   return out;

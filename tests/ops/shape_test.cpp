@@ -673,6 +673,23 @@ TEST(Large, CopiesAreCorrect) {
   auto tv = t.to_vector<float>();
   for (std::int64_t i = 0; i < n; i += 37)
     for (std::int64_t j = 0; j < m; j += 41) ASSERT_EQ(tv[static_cast<std::size_t>(j * n + i)], float(i * m + j));
+  // Tiled transposes (the contiguous source dim first or in the middle; sizes not multiples
+  // of the tile) against the index formula; Int64 and Bool exercise other element sizes.
+  for (lm::Axes perm : {lm::Axes{2, 1, 0}, lm::Axes{0, 2, 1}, lm::Axes{2, 0, 1}}) {
+    auto y = lm::cast(iota({40, 33, 70}), lm::Int64);
+    auto yt = lm::transpose(y, perm);
+    auto v = yt.to_vector<std::int64_t>();
+    const std::int64_t dims[3] = {40, 33, 70}, strides[3] = {33 * 70, 70, 1};
+    std::int64_t o = 0;
+    for (std::int64_t i = 0; i < dims[perm[0]]; ++i)
+      for (std::int64_t j = 0; j < dims[perm[1]]; ++j)
+        for (std::int64_t k = 0; k < dims[perm[2]]; ++k, ++o)
+          ASSERT_EQ(v[static_cast<std::size_t>(o)], i * strides[perm[0]] + j * strides[perm[1]] + k * strides[perm[2]]);
+    std::vector<bool> parity(40 * 33 * 70);
+    for (std::size_t n = 0; n < parity.size(); ++n) parity[n] = n % 3 == 0;
+    auto bt = lm::transpose(bools(parity, {40, 33, 70}), perm).to_vector<bool>();
+    for (std::size_t n = 0; n < bt.size(); ++n) ASSERT_EQ(bt[n], v[n] % 3 == 0);
+  }
   auto c = lm::concat({x, x}, 1);
   auto parts = lm::split(c, 2, 1);
   EXPECT_EQ(parts[1].to_vector<float>(), x.to_vector<float>());
@@ -681,6 +698,16 @@ TEST(Large, CopiesAreCorrect) {
   auto sl = lm::slice(x, {{{}, {}, 2}, {1, {}, 3}});
   EXPECT_SHAPE(sl, lm::Shape({150, 167}));
   EXPECT_EQ(sl.to_vector<float>()[167 + 2], float(2 * m + 1 + 2 * 3));
+  // argmax/argmin along a leading axis with many columns (several column chunks), masked.
+  std::vector<bool> rowmask(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) rowmask[static_cast<std::size_t>(i)] = i < n - 1;  // last row is padding
+  auto xm = x.with_mask(bools(rowmask, {n}));
+  auto am = lm::argmax(xm, 0).to_vector<std::int64_t>();
+  auto an = lm::argmin(xm, 0).to_vector<std::int64_t>();
+  for (std::int64_t j = 0; j < m; ++j) {
+    ASSERT_EQ(am[static_cast<std::size_t>(j)], n - 2);  // values grow down a column; row n-1 is padding
+    ASSERT_EQ(an[static_cast<std::size_t>(j)], 0);
+  }
   auto p = lm::pad(x, {{1, 1}, {2, 2}});
   EXPECT_EQ(lm::slice(p, {{1, -1}, {2, -2}}).to_vector<float>(), x.to_vector<float>());
 }

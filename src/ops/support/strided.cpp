@@ -1,5 +1,6 @@
 #include "ops/support/strided.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "ops/support/kernels.hpp"
@@ -33,12 +34,61 @@ BroadcastPlan coalesce(const StridedView& v) {
   return p;
 }
 
+// Gathers a view whose innermost dim is strided in the source while dim `j` is
+// contiguous there (a transpose): copies (dims[j] x dims.back()) matrices in square
+// tiles, so both the reads and the writes stay in cache.
+template <std::size_t ES>
+void gather_tiled(const BroadcastPlan& plan, std::size_t j, std::int64_t base, const char* src, char* dst) {
+  constexpr std::int64_t kTile = 32;
+  const auto& dims = plan.dims;
+  const auto& st = plan.strides[0];
+  const std::size_t last = dims.size() - 1;
+  std::vector<std::int64_t> dst_st(dims.size());
+  std::int64_t acc = 1;
+  for (std::size_t i = dims.size(); i-- > 0;) {
+    dst_st[i] = acc;
+    acc *= dims[i];
+  }
+  const std::int64_t rows = dims[j], cols = dims[last], col_stride = st[last], row_dst = dst_st[j];
+  const std::int64_t row_tiles = (rows + kTile - 1) / kTile;
+  const std::int64_t outer = plan.numel / (rows * cols);
+  const auto es = static_cast<std::int64_t>(ES);
+  parallel_for(outer * row_tiles, std::max<std::int64_t>(1, kElementwiseGrain / (kTile * cols)),
+               [&](std::int64_t b, std::int64_t e) {
+                 for (std::int64_t t = b; t < e; ++t) {
+                   // Offsets of this matrix: decompose the outer index over the other dims.
+                   std::int64_t rem = t / row_tiles, s0 = base, d0 = 0;
+                   for (std::size_t i = last; i-- > 0;) {
+                     if (i == j) continue;
+                     std::int64_t idx = rem % dims[i];
+                     rem /= dims[i];
+                     s0 += idx * st[i];
+                     d0 += idx * dst_st[i];
+                   }
+                   const std::int64_t r0 = (t % row_tiles) * kTile, r1 = std::min(rows, r0 + kTile);
+                   for (std::int64_t c0 = 0; c0 < cols; c0 += kTile) {
+                     const std::int64_t c1 = std::min(cols, c0 + kTile);
+                     for (std::int64_t r = r0; r < r1; ++r)
+                       for (std::int64_t c = c0; c < c1; ++c)
+                         std::memcpy(dst + (d0 + r * row_dst + c) * es, src + (s0 + r + c * col_stride) * es, ES);
+                   }
+                 }
+               });
+}
+
 // Copies between a contiguous buffer (`flat`) and the view positions (`strided`), in
 // `ES`-byte elements. kScatter: flat -> strided; otherwise strided -> flat.
 template <std::size_t ES, bool kScatter>
 void copy_elements(const StridedView& v, const char* src, char* dst) {
   BroadcastPlan plan = coalesce(v);
   if (plan.numel == 0) return;
+  if constexpr (!kScatter) {
+    const auto& st = plan.strides[0];
+    const std::size_t last = st.size() - 1;
+    if (st[last] != 1 && st[last] != 0 && plan.dims[last] >= 8)
+      for (std::size_t j = 0; j < last; ++j)
+        if (st[j] == 1 && plan.dims[j] >= 8) return gather_tiled<ES>(plan, j, v.offset, src, dst);
+  }
   const std::int64_t base = v.offset;
   parallel_for(plan.numel, kElementwiseGrain, [&](std::int64_t b, std::int64_t e) {
     for_each_run<1>(plan, b, e, [&](std::int64_t o, const std::array<std::int64_t, 1>& off, std::int64_t n,
