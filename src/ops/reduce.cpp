@@ -294,8 +294,10 @@ Tensor inverse_counts(const Tensor& x, const ReducePlan& plan, DType dtype) {
   return tensor(inv, Shape(dims), dtype);
 }
 
+// Floats accumulate in double; integers wrap around like NumPy's (unsigned arithmetic,
+// so an overflowing sum is not undefined behaviour).
 template <class T>
-using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double, std::uint64_t>;
 
 // NaN-propagating comparisons for max/min/argmax/argmin: a NaN wins and stays.
 template <bool kMax, class T>
@@ -400,8 +402,16 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdims) {
           using Acc = SumAcc<T>;
           Counts counts;
           auto acc = detail::reduce_values<T, Acc>(
-              x, plan, Acc{0}, [](Acc a, T v) { return a + static_cast<Acc>(v); }, &counts);
-          return finish(acc, counts, plan, dt, [](Acc a, std::int64_t) { return a; });
+              x, plan, Acc{0},
+              [](Acc a, T v) {
+                if constexpr (std::is_floating_point_v<T>) return a + static_cast<double>(v);
+                else return a + static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+              },
+              &counts);
+          return finish(acc, counts, plan, dt, [](Acc a, std::int64_t) {
+            if constexpr (std::is_floating_point_v<T>) return a;
+            else return static_cast<std::int64_t>(a);
+          });
         });
       },
       [](const Tensor& g, const Tensor& x, const Tensor&, const ReducePlan& plan) {

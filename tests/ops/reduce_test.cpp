@@ -61,6 +61,10 @@ TEST(Sum, Dtypes) {
   EXPECT_EQ(lm::sum(lm::tensor({1L, 2L})).dtype(), lm::Int64);
   EXPECT_EQ(lm::sum(lm::tensor({1.0, 2.0})).dtype(), lm::Float64);
   EXPECT_VALUES(lm::sum(lm::tensor({1, -5, 7})), {3});
+  // Integer sums wrap around like NumPy's (no undefined behaviour on overflow).
+  const auto big = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(lm::sum(lm::tensor({big, std::int64_t{1}})).item<std::int64_t>(), std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(lm::sum(lm::tensor({2147483647, 1})).item<std::int32_t>(), -2147483647 - 1);  // wraps in Int32
 }
 
 TEST(Sum, MaskedAxisSkipsPaddingAndDropsMaskWhenNoMaskAxisRemains) {
