@@ -31,5 +31,8 @@
 #include "lamina/layers/lambda.hpp"
 #include "lamina/layers/layer.hpp"
 #include "lamina/layers/masking.hpp"
+#include "lamina/layers/merge.hpp"
+#include "lamina/layers/normalization.hpp"
+#include "lamina/layers/pooling.hpp"
 #include "lamina/layers/reshaping.hpp"
 #include "lamina/layers/time_distributed.hpp"
