@@ -7,11 +7,16 @@
 //   direct/<size>        cblas_sgemm into one preallocated output buffer
 //   direct+alloc/<size>  cblas_sgemm into a freshly allocated buffer each time (what
 //                        lm::matmul must do), to separate allocation costs from overhead
-// Each reports a `flops` rate counter; the table printed at the end gives GFLOP/s (median
-// over repetitions) and the ratio lamina/direct per size. Repetitions run randomly
-// interleaved by default, so load from other processes hits all variants alike.
+// Each reports a `flops` rate counter and the minor page faults per call (`faults`: a
+// fresh output buffer that the allocator had returned to the OS faults in page by page);
+// the table printed at the end gives GFLOP/s (median and best over repetitions) and the
+// ratio lamina/direct per size. Repetitions run randomly interleaved by default, so load
+// from other processes hits all variants alike. `--threads=N` sets the BLAS threads;
+// `--cpu_time` times by process CPU time instead of wall-clock time: with --threads=1 that
+// is immune to other processes competing for the cores (use it on a loaded machine).
 #include <benchmark/benchmark.h>
 #include <cblas.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -48,6 +53,18 @@ struct Operands {
       : a(lm::random_normal({c.m, c.k}, {.seed = 1})), b(lm::random_normal({c.k, c.n}, {.seed = 2})) {}
 };
 
+long minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
+
+void set_counters(benchmark::State& state, const Case& c, long faults_before) {
+  const auto iters = static_cast<double>(state.iterations());
+  state.counters["flops"] = benchmark::Counter(flops(c) * iters, benchmark::Counter::kIsRate);
+  state.counters["faults"] = static_cast<double>(minor_faults() - faults_before) / iters;
+}
+
 void sgemm(const Case& c, const float* a, const float* b, float* out) {
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<blasint>(c.m), static_cast<blasint>(c.n),
               static_cast<blasint>(c.k), 1.0f, a, static_cast<blasint>(c.k), b, static_cast<blasint>(c.n), 0.0f, out,
@@ -56,29 +73,30 @@ void sgemm(const Case& c, const float* a, const float* b, float* out) {
 
 void bench_lamina(benchmark::State& state, const Case& c) {
   Operands x(c);
+  const long faults = minor_faults();
   for (auto _ : state) {
     lm::Tensor y = lm::matmul(x.a, x.b);
     benchmark::DoNotOptimize(y.raw_data());
   }
-  state.counters["flops"] = benchmark::Counter(flops(c) * static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  set_counters(state, c, faults);
 }
 
 void bench_direct(benchmark::State& state, const Case& c) {
   Operands x(c);
   std::vector<float> out(static_cast<std::size_t>(c.m * c.n));
+  const long faults = minor_faults();
   for (auto _ : state) {
     sgemm(c, x.a.data<float>(), x.b.data<float>(), out.data());
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
-  state.counters["flops"] = benchmark::Counter(flops(c) * static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  set_counters(state, c, faults);
 }
 
 void bench_direct_alloc(benchmark::State& state, const Case& c) {
   Operands x(c);
   const std::size_t bytes = static_cast<std::size_t>(c.m * c.n) * sizeof(float);
+  const long faults = minor_faults();
   for (auto _ : state) {
     auto* out = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
     sgemm(c, x.a.data<float>(), x.b.data<float>(), out);
@@ -86,14 +104,14 @@ void bench_direct_alloc(benchmark::State& state, const Case& c) {
     benchmark::ClobberMemory();
     std::free(out);
   }
-  state.counters["flops"] = benchmark::Counter(flops(c) * static_cast<double>(state.iterations()),
-                                               benchmark::Counter::kIsRate);
+  set_counters(state, c, faults);
 }
 
 // Console output as usual, plus every run's flop rate kept for the summary table.
 class CollectingReporter : public benchmark::ConsoleReporter {
  public:
-  std::map<std::string, std::vector<double>> rates;  // "lamina/256" -> flop/s per repetition
+  std::map<std::string, std::vector<double>> rates;   // "lamina/256" -> flop/s per repetition
+  std::map<std::string, std::vector<double>> faults;  // minor page faults per call
 
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
@@ -101,6 +119,8 @@ class CollectingReporter : public benchmark::ConsoleReporter {
       if (r.run_type != Run::RT_Iteration || r.error_occurred) continue;
       auto it = r.counters.find("flops");
       if (it != r.counters.end()) rates[r.run_name.function_name].push_back(it->second.value);
+      auto f = r.counters.find("faults");
+      if (f != r.counters.end()) faults[r.run_name.function_name].push_back(f->second.value);
     }
   }
 };
@@ -119,9 +139,13 @@ void print_table(const CollectingReporter& rep) {
     auto it = rep.rates.find(name);
     return it == rep.rates.end() ? std::vector<double>{} : it->second;
   };
+  auto faults = [&](const std::string& name) {
+    auto it = rep.faults.find(name);
+    return it == rep.faults.end() ? 0.0 : median(it->second);
+  };
   std::printf("\nfloat32 matmul, GFLOP/s (median of repetitions; best in brackets)\n");
-  std::printf("%-18s %18s %18s %18s %10s %10s\n", "size", "lamina", "direct sgemm", "sgemm+alloc", "ratio",
-              "ratio(best)");
+  std::printf("%-18s %16s %16s %16s %7s %11s %14s\n", "size", "lamina", "direct sgemm", "sgemm+alloc", "ratio",
+              "ratio(best)", "faults/call");
   for (const auto& c : cases()) {
     auto l = get("lamina/" + c.label), d = get("direct/" + c.label), da = get("direct+alloc/" + c.label);
     if (l.empty() || d.empty()) continue;
@@ -130,10 +154,13 @@ void print_table(const CollectingReporter& rep) {
       std::snprintf(buf, sizeof buf, "%.1f [%.1f]", median(v) / 1e9, best(v) / 1e9);
       return std::string(buf);
     };
-    std::printf("%-18s %18s %18s %18s %10.3f %10.3f\n", c.label.c_str(), cell(l).c_str(), cell(d).c_str(),
-                da.empty() ? "-" : cell(da).c_str(), median(l) / median(d), best(l) / best(d));
+    char fl[48];
+    std::snprintf(fl, sizeof fl, "%.0f/%.0f/%.0f", faults("lamina/" + c.label), faults("direct/" + c.label),
+                  faults("direct+alloc/" + c.label));
+    std::printf("%-18s %16s %16s %16s %7.3f %11.3f %14s\n", c.label.c_str(), cell(l).c_str(), cell(d).c_str(),
+                da.empty() ? "-" : cell(da).c_str(), median(l) / median(d), best(l) / best(d), fl);
   }
-  std::printf("ratio = lamina / direct sgemm (acceptance: >= 0.9)\n");
+  std::printf("ratio = lamina / direct sgemm (acceptance: >= 0.9); faults/call = lamina/direct/sgemm+alloc\n");
 }
 
 }  // namespace
@@ -146,16 +173,26 @@ int main(int argc, char** argv) {
   args.push_back(reps.data());
   args.push_back(interleave.data());
   args.push_back(min_time.data());
-  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  bool cpu_time = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--threads=", 0) == 0) lm::set_num_threads(std::atoi(arg.c_str() + 10));
+    else if (arg == "--cpu_time") cpu_time = true;
+    else args.push_back(argv[i]);
+  }
   int n = static_cast<int>(args.size());
 
-  std::printf("BLAS: %s, lamina threads: %d\n", lm::blas_info().c_str(), lm::num_threads());
+  std::printf("BLAS: %s, lamina threads: %d, timing: %s\n", lm::blas_info().c_str(), lm::num_threads(),
+              cpu_time ? "process CPU time" : "wall-clock time");
   for (const auto& c : cases()) {
-    benchmark::RegisterBenchmark(("lamina/" + c.label).c_str(), bench_lamina, c)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("direct/" + c.label).c_str(), bench_direct, c)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("direct+alloc/" + c.label).c_str(), bench_direct_alloc, c)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    using Fn = void (*)(benchmark::State&, const Case&);
+    const std::pair<std::string, Fn> variants[] = {
+        {"lamina/", bench_lamina}, {"direct/", bench_direct}, {"direct+alloc/", bench_direct_alloc}};
+    for (const auto& [name, fn] : variants) {
+      auto* b = benchmark::RegisterBenchmark((name + c.label).c_str(), fn, c)->Unit(benchmark::kMillisecond);
+      if (cpu_time) b->MeasureProcessCPUTime();
+      else b->UseRealTime();
+    }
   }
   benchmark::Initialize(&n, args.data());
   if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;

@@ -29,7 +29,7 @@ void require_index_dtype(const Tensor& idx, const char* op, const char* what) {
   throw DTypeError({.op = op,
                     .problem = fmt::format("{} must be an integer tensor", what),
                     .expected = "int32 or int64",
-                    .found = std::string(dtype_name(idx.dtype())),
+                    .found = fmt::format("{} {}", dtype_name(idx.dtype()), idx.shape().str()),
                     .hint = fmt::format("convert explicitly: lm::cast({}, lm::Int32)", what)});
 }
 
@@ -38,7 +38,7 @@ void require_bool(const Tensor& t, const char* op, const char* what) {
   throw DTypeError({.op = op,
                     .problem = fmt::format("{} must be a Bool tensor", what),
                     .expected = "bool",
-                    .found = std::string(dtype_name(t.dtype())),
+                    .found = fmt::format("{} {}", dtype_name(t.dtype()), t.shape().str()),
                     .hint = fmt::format("say what is true explicitly: `{0} != 0`, or lm::cast({0}, lm::Bool)", what)});
 }
 
@@ -418,7 +418,8 @@ Tensor boolean_mask(const Tensor& x, const Tensor& mask) {
                       .expected = fmt::format("a mask of shape {} (or another non-empty prefix of {})",
                                               xs.prefix(std::min<std::int64_t>(std::max<std::int64_t>(ms.rank(), 1), xs.rank())).str(),
                                               xs.str()),
-                      .found = fmt::format("mask {} for tensor {}", ms.str(), xs.str())});
+                      .found = fmt::format("mask {} for tensor {}", ms.str(), xs.str()),
+                      .hint = "a mask of the leading dim keeps whole rows; one of all dims keeps single entries"});
   const std::int64_t k = ms.rank();
   const std::int64_t mrank = boolean_mask_mask_rank(x.spec(), mask.spec());
   if (any_symbolic({x, mask}))

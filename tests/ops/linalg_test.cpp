@@ -2,6 +2,8 @@
 // (or, for the larger batched case, by a naive triple loop written in the test).
 #include <gmock/gmock.h>
 
+#include <array>
+
 #include "test_util.hpp"
 
 namespace lm = lamina;
@@ -55,11 +57,10 @@ TEST(Matmul, BroadcastBatchAxes) {
   EXPECT_VALUES(c, {1, 2, 3, 3, 4, 7});
 }
 
-TEST(Matmul, ManySmallBatchesMatchANaiveLoop) {
-  const std::int64_t nb = 40, m = 3, k = 5, n = 4;
-  auto a = lm::random_normal({nb, m, k}, {.seed = 11});
-  auto b = lm::random_normal({nb, k, n}, {.seed = 12});
-  auto c = lm::matmul(a, b);
+namespace {
+// Reference: a naive triple loop over (nb, m, k) @ (nb, k, n).
+std::vector<double> naive_bmm(const lm::Tensor& a, const lm::Tensor& b, std::int64_t nb, std::int64_t m,
+                              std::int64_t k, std::int64_t n) {
   auto av = a.to_vector<double>(), bv = b.to_vector<double>();
   std::vector<double> ref;
   for (std::int64_t t = 0; t < nb; ++t)
@@ -70,7 +71,17 @@ TEST(Matmul, ManySmallBatchesMatchANaiveLoop) {
           s += av[static_cast<std::size_t>((t * m + i) * k + q)] * bv[static_cast<std::size_t>((t * k + q) * n + j)];
         ref.push_back(s);
       }
-  EXPECT_VALUES(c, ref, 1e-4);
+  return ref;
+}
+}  // namespace
+
+TEST(Matmul, ManySmallBatchesMatchANaiveLoop) {
+  // 40 tiny products run one after another; 160 products of 16^3 run split across threads.
+  for (auto [nb, m, k, n] : {std::array<std::int64_t, 4>{40, 3, 5, 4}, std::array<std::int64_t, 4>{160, 16, 16, 16}}) {
+    auto a = lm::random_normal({nb, m, k}, {.seed = 11});
+    auto b = lm::random_normal({nb, k, n}, {.seed = 12});
+    EXPECT_VALUES(lm::matmul(a, b), naive_bmm(a, b, nb, m, k, n), 1e-4);
+  }
 }
 
 TEST(Matmul, OneDimensionalOperandsDropTheirAxis) {
