@@ -311,6 +311,9 @@ TEST(LinalgGradients, DotGradcheck) {
   EXPECT_GRADCHECK(f, {lm::random_normal({3, 2}, {.seed = 25}), lm::random_normal({2, 2, 3}, {.seed = 26})});
   auto masked = lm::random_normal({2, 3, 4}, {.seed = 27}).with_mask(lm::tensor({{true, false, true}, {false, true, true}}));
   EXPECT_GRADCHECK(f, {masked, lm::random_normal({4, 2}, {.seed = 28})});
+  auto masked_b = lm::random_normal({4, 2}, {.seed = 29})
+                      .with_mask(lm::tensor({{true, false}, {true, true}, {false, true}, {false, false}}));
+  EXPECT_GRADCHECK(f, {lm::random_normal({3, 4}, {.seed = 30}), masked_b});
 }
 
 TEST(LinalgGradients, SecondOrder) {
