@@ -14,11 +14,14 @@
 // from other processes hits all variants alike. `--threads=N` sets the BLAS threads;
 // `--cpu_time` times by process CPU time instead of wall-clock time: with --threads=1 that
 // is immune to other processes competing for the cores (use it on a loaded machine).
+// Finally a paired table alternates single lamina and direct calls (`--paired_seconds=S`
+// per size, 0 to skip): its ratio compares the two under the same load at each moment.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -163,6 +166,53 @@ void print_table(const CollectingReporter& rep) {
   std::printf("ratio = lamina / direct sgemm (acceptance: >= 0.9); faults/call = lamina/direct/sgemm+alloc\n");
 }
 
+// Alternates single lm::matmul and direct sgemm calls (ABBA order) for about `budget`
+// seconds and compares the medians of the per-call wall times. Both variants see the same
+// machine load at the same moments, so on a shared machine this ratio is the reliable one.
+void print_paired_table(double budget) {
+  using Clock = std::chrono::steady_clock;
+  std::printf("\npaired calls (alternating lamina and direct sgemm), median wall time per call\n");
+  std::printf("%-18s %7s %12s %12s %10s %10s %7s\n", "size", "pairs", "lamina ms", "direct ms", "lamina GF/s",
+              "direct GF/s", "ratio");
+  for (const auto& c : cases()) {
+    Operands x(c);
+    std::vector<float> out(static_cast<std::size_t>(c.m * c.n));
+    auto time_lamina = [&] {
+      auto t0 = Clock::now();
+      {
+        lm::Tensor y = lm::matmul(x.a, x.b);  // freed inside the timed scope, as in a loop
+        benchmark::DoNotOptimize(y.raw_data());
+      }
+      return std::chrono::duration<double>(Clock::now() - t0).count();
+    };
+    auto time_direct = [&] {
+      auto t0 = Clock::now();
+      sgemm(c, x.a.data<float>(), x.b.data<float>(), out.data());
+      benchmark::DoNotOptimize(out.data());
+      benchmark::ClobberMemory();
+      return std::chrono::duration<double>(Clock::now() - t0).count();
+    };
+    time_lamina();  // warm up both
+    time_direct();
+    std::vector<double> tl, td;
+    const auto start = Clock::now();
+    while (tl.size() < 10 ||
+           (std::chrono::duration<double>(Clock::now() - start).count() < budget && tl.size() < 2000)) {
+      if (tl.size() % 2 == 0) {
+        tl.push_back(time_lamina());
+        td.push_back(time_direct());
+      } else {
+        td.push_back(time_direct());
+        tl.push_back(time_lamina());
+      }
+    }
+    const double ml = median(tl), md = median(td);
+    std::printf("%-18s %7zu %12.3f %12.3f %10.1f %10.1f %7.3f\n", c.label.c_str(), tl.size(), ml * 1e3, md * 1e3,
+                flops(c) / ml / 1e9, flops(c) / md / 1e9, md / ml);
+  }
+  std::printf("ratio = lamina GFLOP/s / direct GFLOP/s (acceptance: >= 0.9)\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,9 +224,11 @@ int main(int argc, char** argv) {
   args.push_back(interleave.data());
   args.push_back(min_time.data());
   bool cpu_time = false;
+  double paired_seconds = 3.0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--threads=", 0) == 0) lm::set_num_threads(std::atoi(arg.c_str() + 10));
+    else if (arg.rfind("--paired_seconds=", 0) == 0) paired_seconds = std::atof(arg.c_str() + 17);
     else if (arg == "--cpu_time") cpu_time = true;
     else args.push_back(argv[i]);
   }
@@ -200,5 +252,6 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   print_table(reporter);
+  if (paired_seconds > 0) print_paired_table(paired_seconds);
   return 0;
 }
