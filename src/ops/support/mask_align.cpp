@@ -18,8 +18,9 @@ Tensor place_mask(const Tensor& m, const std::vector<std::int64_t>& axes, const 
 
 Tensor mask_any(const Tensor& m, std::int64_t axis) {
   ReducePlan plan = plan_reduce(m.without_mask().spec(), Axes{axis}, /*keepdims=*/false, "mask");
-  std::vector<bool> any =
-      reduce_values<bool, bool>(m.without_mask(), plan, false, [](bool a, bool v) { return a || v; }, nullptr);
+  // Bytes, not std::vector<bool>: threads write neighbouring entries.
+  std::vector<std::uint8_t> any = reduce_values<bool, std::uint8_t>(
+      m.without_mask(), plan, 0, [](std::uint8_t a, bool v) -> std::uint8_t { return a || v; }, nullptr);
   return tensor(any, plan.out_shape, Bool);
 }
 
