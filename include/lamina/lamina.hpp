@@ -24,6 +24,7 @@
 #include "lamina/ops/shape.hpp"
 #include "lamina/layers/activation.hpp"
 #include "lamina/layers/activations.hpp"
+#include "lamina/layers/attention.hpp"
 #include "lamina/layers/dense.hpp"
 #include "lamina/layers/dropout.hpp"
 #include "lamina/layers/embedding.hpp"
