@@ -45,12 +45,16 @@ Roles assign_roles(const std::vector<TensorSpec>& specs, const std::string& type
     r.mask = static_cast<int>(n - 1);
     --n;
   }
-  if (n != 2 && n != 3)
+  if (n != 2 && n != 3) {
+    std::string found = fmt::format("{} input{}", specs.size(), specs.size() == 1 ? "" : "s");
+    if (allow_mask && specs.size() == 4)
+      found += fmt::format(" (the last is {}; an attention_mask must be Bool)", dtype_name(specs.back().dtype));
     throw ValueError({.problem = fmt::format("{} takes {{query, value}} or {{query, value, key}}{}", type,
                                              allow_mask ? ", optionally followed by a Bool attention_mask" : ""),
                       .expected = allow_mask ? "2 to 4 inputs" : "2 or 3 inputs",
-                      .found = fmt::format("{} input{}", specs.size(), specs.size() == 1 ? "" : "s"),
+                      .found = found,
                       .hint = fmt::format("self-attention passes the sequence twice: {}(...)({{x, x}})", type)});
+  }
   if (n == 3) {
     r.key = 2;
     r.key_given = true;

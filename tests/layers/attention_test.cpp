@@ -487,6 +487,8 @@ TEST(MultiHeadAttention, Errors) {
     EXPECT_THAT(msg, HasSubstr("1 input"));
   });
   EXPECT_LAMINA_ERROR(mha({x, x, x, x, x}), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("5 inputs")); });
+  EXPECT_LAMINA_ERROR(mha({x, x, x, lm::ones({2, 3, 3})}), lm::ValueError,
+                      { EXPECT_THAT(msg, HasSubstr("the last is float32; an attention_mask must be Bool")); });
   EXPECT_LAMINA_ERROR(mha({x, x, lm::ones({2, 3, 4}, lm::Bool)}), lm::ShapeError, {
     EXPECT_THAT(msg, HasSubstr("attention_mask"));
     EXPECT_THAT(msg, HasSubstr("(2, 3, 3)"));
