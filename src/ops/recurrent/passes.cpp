@@ -1,0 +1,216 @@
+// The step plan, BLAS calls and the passes shared by every recurrent cell.
+#include <cblas.h>
+
+#include <cstring>
+
+#include "ops/recurrent/sequence.hpp"
+
+namespace lamina::detail::rnn {
+
+StepPlan make_plan(const bool* mask, std::int64_t B, std::int64_t T, bool backwards) {
+  StepPlan plan;
+  plan.offset.assign(static_cast<std::size_t>(T + 1), 0);
+  plan.first.assign(static_cast<std::size_t>(B), T);
+  plan.row.reserve(static_cast<std::size_t>(B * T));
+  plan.pos.reserve(static_cast<std::size_t>(B * T));
+  for (std::int64_t s = 0; s < T; ++s) {
+    std::int64_t t = plan.time(s, T, backwards);
+    for (std::int64_t b = 0; b < B; ++b) {
+      if (mask && !mask[b * T + t]) continue;
+      plan.row.push_back(static_cast<std::int32_t>(b));
+      plan.pos.push_back(b * T + t);
+      auto& f = plan.first[static_cast<std::size_t>(b)];
+      if (f == T) f = s;
+    }
+    plan.offset[static_cast<std::size_t>(s + 1)] = static_cast<std::int64_t>(plan.row.size());
+  }
+  plan.N = static_cast<std::int64_t>(plan.row.size());
+  return plan;
+}
+
+namespace {
+inline CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
+inline blasint bi(std::int64_t v) { return static_cast<blasint>(v); }
+}  // namespace
+
+template <>
+void gemm<float>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
+                 const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), bi(m), bi(n), bi(k), 1.0f, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
+}
+
+template <>
+void gemm<double>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a,
+                  std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c, std::int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  cblas_dgemm(CblasRowMajor, tr(ta), tr(tb), bi(m), bi(n), bi(k), 1.0, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
+}
+
+template <class T>
+void pack_and_project(Workspace<T>& w, const T* input_bias) {
+  const Problem& p = w.p;
+  const std::int64_t F = p.F, GU = p.GU(), N = w.plan.N;
+  const T* x = w.x.template data<T>();
+  parallel_for(N, row_grain(F + GU), [&](std::int64_t k0, std::int64_t k1) {
+    for (std::int64_t k = k0; k < k1; ++k) {
+      std::memcpy(w.xp + k * F, x + w.plan.pos[static_cast<std::size_t>(k)] * F, static_cast<std::size_t>(F) * sizeof(T));
+      T* g = w.gates + k * GU;
+      if (input_bias) std::memcpy(g, input_bias, static_cast<std::size_t>(GU) * sizeof(T));
+      else std::memset(g, 0, static_cast<std::size_t>(GU) * sizeof(T));
+    }
+  });
+  gemm<T>(false, false, N, GU, F, w.xp.data, F, w.W.template data<T>(), GU, T(1), w.gates.data, GU);
+}
+
+template <class T>
+void gather_prev(Workspace<T>& w, std::int64_t step, const T* h) {
+  const std::int64_t U = w.p.U;
+  const std::int64_t lo = w.plan.offset[static_cast<std::size_t>(step)];
+  const std::int64_t n = w.plan.offset[static_cast<std::size_t>(step + 1)] - lo;
+  const T* d = w.rdrop.defined() ? w.rdrop.template data<T>() : nullptr;
+  parallel_for(n, row_grain(U), [&](std::int64_t i0, std::int64_t i1) {
+    for (std::int64_t i = i0; i < i1; ++i) {
+      std::int64_t b = w.plan.row[static_cast<std::size_t>(lo + i)];
+      T* dst = w.hprev + (lo + i) * U;
+      const T* src = h + b * U;
+      if (d) {
+        const T* db = d + b * U;
+        for (std::int64_t j = 0; j < U; ++j) dst[j] = src[j] * db[j];
+      } else {
+        std::memcpy(dst, src, static_cast<std::size_t>(U) * sizeof(T));
+      }
+    }
+  });
+}
+
+template <class T>
+void fill_inactive_outputs(const Workspace<T>& w, T* y) {
+  const Problem& p = w.p;
+  const std::int64_t U = p.U, T_ = p.T;
+  // Which (row, step) positions were written by the steps.
+  std::vector<char> active(static_cast<std::size_t>(p.B * T_), 0);
+  for (std::int64_t s = 0; s < T_; ++s)
+    for (std::int64_t k = w.plan.offset[static_cast<std::size_t>(s)]; k < w.plan.offset[static_cast<std::size_t>(s + 1)]; ++k)
+      active[static_cast<std::size_t>(w.plan.row[static_cast<std::size_t>(k)] * T_ + s)] = 1;
+  // Outputs are in processing order: position (b, s) of y holds step s.
+  parallel_for(p.B, row_grain(T_ * U), [&](std::int64_t b0, std::int64_t b1) {
+    for (std::int64_t b = b0; b < b1; ++b) {
+      const std::int64_t first = w.plan.first[static_cast<std::size_t>(b)];
+      for (std::int64_t s = 0; s < T_; ++s) {
+        if (active[static_cast<std::size_t>(b * T_ + s)]) continue;
+        T* dst = y + (b * T_ + s) * U;
+        if (p.zero_output_for_mask || s < first) std::memset(dst, 0, static_cast<std::size_t>(U) * sizeof(T));
+        else std::memcpy(dst, dst - U, static_cast<std::size_t>(U) * sizeof(T));  // repeat the previous output
+      }
+    }
+  });
+}
+
+template <class T>
+void last_output(const Workspace<T>& w, const T* h, T* out) {
+  const std::int64_t U = w.p.U;
+  for (std::int64_t b = 0; b < w.p.B; ++b) {
+    if (w.plan.first[static_cast<std::size_t>(b)] < w.p.T)
+      std::memcpy(out + b * U, h + b * U, static_cast<std::size_t>(U) * sizeof(T));
+    else
+      std::memset(out + b * U, 0, static_cast<std::size_t>(U) * sizeof(T));
+  }
+}
+
+template <class T>
+void add_output_grad(const Workspace<T>& w, std::int64_t step, const T* dy, T* dh) {
+  const Problem& p = w.p;
+  const std::int64_t U = p.U;
+  // Active rows always depend on their new state; inactive rows repeat the state of their
+  // last step unless their output is zero (before the first step, or zero_output_for_mask).
+  const std::int64_t lo = w.plan.offset[static_cast<std::size_t>(step)];
+  const std::int64_t hi = w.plan.offset[static_cast<std::size_t>(step + 1)];
+  std::vector<char> active;
+  if (p.zero_output_for_mask) {
+    active.assign(static_cast<std::size_t>(p.B), 0);
+    for (std::int64_t k = lo; k < hi; ++k) active[static_cast<std::size_t>(w.plan.row[static_cast<std::size_t>(k)])] = 1;
+  }
+  parallel_for(p.B, row_grain(U), [&](std::int64_t b0, std::int64_t b1) {
+    for (std::int64_t b = b0; b < b1; ++b) {
+      bool depends = p.zero_output_for_mask ? active[static_cast<std::size_t>(b)] != 0
+                                            : w.plan.first[static_cast<std::size_t>(b)] <= step;
+      if (!depends) continue;
+      const T* g = dy + (b * p.T + step) * U;
+      T* d = dh + b * U;
+      for (std::int64_t j = 0; j < U; ++j) d[j] += g[j];
+    }
+  });
+}
+
+template <class T>
+void add_last_grad(const Workspace<T>& w, const T* dlast, T* dh) {
+  const std::int64_t U = w.p.U;
+  for (std::int64_t b = 0; b < w.p.B; ++b) {
+    if (w.plan.first[static_cast<std::size_t>(b)] >= w.p.T) continue;
+    for (std::int64_t j = 0; j < U; ++j) dh[b * U + j] += dlast[b * U + j];
+  }
+}
+
+template <class T>
+void scatter_prev_grad(const Workspace<T>& w, std::int64_t step, const T* tmp, T* dh) {
+  const std::int64_t U = w.p.U;
+  const std::int64_t lo = w.plan.offset[static_cast<std::size_t>(step)];
+  const std::int64_t n = w.plan.offset[static_cast<std::size_t>(step + 1)] - lo;
+  const T* d = w.rdrop.defined() ? w.rdrop.template data<T>() : nullptr;
+  parallel_for(n, row_grain(U), [&](std::int64_t i0, std::int64_t i1) {
+    for (std::int64_t i = i0; i < i1; ++i) {
+      std::int64_t b = w.plan.row[static_cast<std::size_t>(lo + i)];
+      const T* src = tmp + i * U;
+      T* dst = dh + b * U;
+      if (d) {
+        const T* db = d + b * U;
+        for (std::int64_t j = 0; j < U; ++j) dst[j] += src[j] * db[j];
+      } else {
+        for (std::int64_t j = 0; j < U; ++j) dst[j] += src[j];
+      }
+    }
+  });
+}
+
+template <class T>
+void column_sums(const T* a, std::int64_t n, std::int64_t cols, std::int64_t ld, T* out) {
+  std::memset(out, 0, static_cast<std::size_t>(cols) * sizeof(T));
+  for (std::int64_t k = 0; k < n; ++k) {
+    const T* r = a + k * ld;
+    for (std::int64_t j = 0; j < cols; ++j) out[j] += r[j];
+  }
+}
+
+template <class T>
+void input_side_grads(const Workspace<T>& w, const T* dp, T* dx, T* dW, T* db) {
+  const Problem& p = w.p;
+  const std::int64_t F = p.F, GU = p.GU(), N = w.plan.N;
+  if (dW) gemm<T>(true, false, F, GU, N, w.xp.data, F, dp, GU, T(0), dW, GU);
+  if (dW && N == 0) std::memset(dW, 0, static_cast<std::size_t>(F * GU) * sizeof(T));
+  if (db) column_sums(dp, N, GU, GU, db);
+  if (!dx) return;
+  std::memset(dx, 0, static_cast<std::size_t>(p.B * p.T * F) * sizeof(T));  // masked steps: exactly 0
+  Buffer<T> dxp(N * F);
+  gemm<T>(false, true, N, F, GU, dp, GU, w.W.template data<T>(), GU, T(0), dxp.data, F);
+  parallel_for(N, row_grain(F), [&](std::int64_t k0, std::int64_t k1) {
+    for (std::int64_t k = k0; k < k1; ++k)
+      std::memcpy(dx + w.plan.pos[static_cast<std::size_t>(k)] * F, dxp + k * F, static_cast<std::size_t>(F) * sizeof(T));
+  });
+}
+
+#define LAMINA_RNN_PASSES(T)                                                                           \
+  template void pack_and_project<T>(Workspace<T>&, const T*);                                          \
+  template void gather_prev<T>(Workspace<T>&, std::int64_t, const T*);                                 \
+  template void fill_inactive_outputs<T>(const Workspace<T>&, T*);                                     \
+  template void last_output<T>(const Workspace<T>&, const T*, T*);                                     \
+  template void add_output_grad<T>(const Workspace<T>&, std::int64_t, const T*, T*);                   \
+  template void add_last_grad<T>(const Workspace<T>&, const T*, T*);                                   \
+  template void scatter_prev_grad<T>(const Workspace<T>&, std::int64_t, const T*, T*);                 \
+  template void column_sums<T>(const T*, std::int64_t, std::int64_t, std::int64_t, T*);                \
+  template void input_side_grads<T>(const Workspace<T>&, const T*, T*, T*, T*);
+LAMINA_RNN_PASSES(float)
+LAMINA_RNN_PASSES(double)
+#undef LAMINA_RNN_PASSES
+
+}  // namespace lamina::detail::rnn

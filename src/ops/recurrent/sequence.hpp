@@ -1,0 +1,147 @@
+#pragma once
+// Internal: the machinery the fused recurrent ops share -- the step plan (which rows are
+// active at each step), workspaces, BLAS calls, activations, and the passes every cell
+// needs (packing inputs, the input projection, gathering previous states, filling masked
+// outputs, and the weight gradients at the end of the backward).
+//
+// Layout. Rows active at step s (processing order) are packed contiguously, step after
+// step: packed row k in [offset[s], offset[s+1]) is batch row row[k] at step s. The input
+// projection, the gate buffers, and the previous states of active rows all use this
+// layout, so each step's recurrent GEMM works on one contiguous block of active rows and
+// padded positions are never touched.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/parallel.hpp"
+#include "lamina/core/storage.hpp"
+#include "lamina/core/tensor.hpp"
+#include "lamina/ops/recurrent.hpp"
+
+namespace lamina::detail::rnn {
+
+enum class Cell { Simple, LSTM, GRU };
+enum class Act : std::uint8_t { Linear, Tanh, Sigmoid, HardSigmoid, Relu, Softsign };
+
+// By name; ValueError listing the fused activations otherwise.
+Act parse_activation(const std::string& name, const char* option);
+
+// Sizes and options of one call, decided before any data is touched.
+struct Problem {
+  Cell cell = Cell::LSTM;
+  DType dtype = Float32;
+  std::int64_t B = 0, T = 0, F = 0, U = 0, G = 1;
+  Act act = Act::Tanh, rec_act = Act::Sigmoid;
+  bool go_backwards = false, return_sequences = false, zero_output_for_mask = false, reset_after = true;
+  std::int64_t GU() const { return G * U; }
+};
+
+struct StepPlan {
+  std::int64_t N = 0;                  // active (row, step) pairs: the real tokens
+  std::vector<std::int64_t> offset;    // T + 1 packed offsets
+  std::vector<std::int32_t> row;       // packed index -> batch row
+  std::vector<std::int64_t> pos;       // packed index -> row * T + time (its place in x)
+  std::vector<std::int64_t> first;     // per batch row: first active step (T if none)
+  std::int64_t time(std::int64_t step, std::int64_t T, bool backwards) const {
+    return backwards ? T - 1 - step : step;
+  }
+};
+// `mask` is (B, T) row-major or null (all valid).
+StepPlan make_plan(const bool* mask, std::int64_t B, std::int64_t T, bool backwards);
+
+// Uninitialised, aligned scratch memory from the caching allocator.
+template <class T>
+struct Buffer {
+  std::shared_ptr<Storage> storage;
+  T* data = nullptr;
+  Buffer() = default;
+  explicit Buffer(std::int64_t n)
+      : storage(Storage::allocate(static_cast<std::size_t>(n > 0 ? n : 1) * sizeof(T))),
+        data(static_cast<T*>(storage->data())) {}
+  T* operator+(std::int64_t k) const { return data + k; }
+};
+
+// Workspaces of one call. The forward fills them; the backward (when a tape records the
+// call) reads them, so they live as long as the recorded closure.
+template <class T>
+struct Workspace {
+  Problem p;
+  StepPlan plan;
+  Tensor x, W, R, b, rdrop;  // inputs (kept alive; b and rdrop may be undefined)
+  Buffer<T> xp;              // (N, F) inputs of the active rows
+  Buffer<T> gates;           // (N, G*U) pre-activations, then activated gates
+  Buffer<T> hprev;           // (N, U) h_{t-1} of active rows (times recurrent dropout): GEMM operand
+  Buffer<T> aux1, aux2, aux3;  // cell-specific saved values (see each cell)
+};
+
+// ---- BLAS (row-major) ----
+// C(m, n) = alpha * op(A) op(B) + beta * C
+template <class T>
+void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, const T* a,
+          std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc);
+
+// ---- activations over contiguous spans (vectorised in float32) ----
+template <class T> void activate(Act a, T* v, std::int64_t n);
+// g[i] *= act'(y[i]) where y = act(x): every supported derivative is a function of y.
+template <class T> void scale_by_derivative(Act a, const T* y, T* g, std::int64_t n);
+
+// ---- shared passes ----
+// xp <- x[row, time] for every packed row; gates <- input bias, then += xp @ W.
+template <class T> void pack_and_project(Workspace<T>& w, const T* input_bias);
+// hprev block of `step` <- h[row] (times the recurrent dropout of that row).
+template <class T> void gather_prev(Workspace<T>& w, std::int64_t step, const T* h);
+// Writes the outputs of inactive positions of y (B, T, U) (active ones were written by
+// the steps): the previous output of the row, or 0 before its first step / with
+// zero_output_for_mask.
+template <class T> void fill_inactive_outputs(const Workspace<T>& w, T* y);
+// Last output (B, U): h for rows that had a valid step, 0 otherwise.
+template <class T> void last_output(const Workspace<T>& w, const T* h, T* out);
+// dH[b] += dY[b, step] where output (b, step) depends on the state.
+template <class T> void add_output_grad(const Workspace<T>& w, std::int64_t step, const T* dy, T* dh);
+// dH[b] += dLast[b] for rows with a valid step.
+template <class T> void add_last_grad(const Workspace<T>& w, const T* dlast, T* dh);
+// dH[row] (+)= tmp (n, U) for the active rows of `step`, times the recurrent dropout.
+template <class T> void scatter_prev_grad(const Workspace<T>& w, std::int64_t step, const T* tmp, T* dh);
+// From dP (N, G*U), the gradient of the gate pre-activations on the input side: dx
+// (B, T, F) (zero at masked steps), dW (F, G*U), and column sums into db (may be null).
+template <class T> void input_side_grads(const Workspace<T>& w, const T* dp, T* dx, T* dW, T* db);
+// Column sums of a (N, cols) block with leading dimension ld, into out (cols).
+template <class T> void column_sums(const T* a, std::int64_t n, std::int64_t cols, std::int64_t ld, T* out);
+
+// Rows per parallel chunk for a pass doing `width` elements of work per row.
+inline std::int64_t row_grain(std::int64_t width) { return std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(width, 1)); }
+
+// ---- the cells: forward fills outputs and states; backward consumes gradients ----
+// y: (B, T, U) when return_sequences (else null); h (and c) start as the initial states.
+template <class T> void simple_forward(Workspace<T>& w, T* h, T* y);
+template <class T> void lstm_forward(Workspace<T>& w, T* h, T* c, T* y);
+template <class T> void gru_forward(Workspace<T>& w, T* h, T* y);
+
+// dh (and dc) start as the gradients of the final states (plus the last output) and end
+// as the gradients of the initial states. dy: (B, T, U) or null.
+struct Grads {
+  void* dx = nullptr;  // (B, T, F)
+  void* dW = nullptr;  // (F, G*U)
+  void* dR = nullptr;  // (U, G*U)
+  void* db = nullptr;  // bias shape, or null when there is no bias
+};
+template <class T> void simple_backward(Workspace<T>& w, const T* dy, T* dh, const Grads& g);
+template <class T> void lstm_backward(Workspace<T>& w, const T* dy, T* dh, T* dc, const Grads& g);
+template <class T> void gru_backward(Workspace<T>& w, const T* dy, T* dh, const Grads& g);
+
+// ---- checks and spec inference (concrete or symbolic inputs) ----
+struct SequenceInputs {
+  Tensor x, mask, h0, c0, W, R, b, rdrop;  // all but x, W, R may be undefined
+};
+Problem infer_problem(Cell cell, const SequenceInputs& in, const RecurrentOptions& options);
+// A (B, T) or (B,) Bool mask; MaskError for masks over features, DTypeError for non-Bool.
+void check_mask(const Tensor& mask, const Problem& p);
+// {output, h} or {output, h, c}.
+std::vector<TensorSpec> output_specs(const Problem& p, bool masked);
+
+// The op driver shared by the three public ops: checks and spec inference, the symbolic
+// path, the kernels and the gradient record. `op` must be a string literal.
+TensorList run_sequence(const char* op, Cell cell, const SequenceInputs& inputs, const RecurrentOptions& options);
+
+}  // namespace lamina::detail::rnn
