@@ -1,7 +1,11 @@
 // The step plan, BLAS calls and the passes shared by every recurrent cell.
 #include <cblas.h>
+#include <omp.h>
 
 #include <cstring>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "ops/recurrent/sequence.hpp"
 
@@ -27,6 +31,31 @@ StepPlan make_plan(const bool* mask, std::int64_t B, std::int64_t T, bool backwa
   plan.N = static_cast<std::int64_t>(plan.row.size());
   return plan;
 }
+
+#if defined(__SSE__)
+namespace {
+constexpr unsigned kFlushBits = 0x8040;  // MXCSR flush-to-zero (bit 15) and denormals-are-zero (bit 6)
+void set_pool_flags(int threads, bool on, unsigned saved) {
+  if (threads <= 1 || omp_in_parallel()) return;
+#pragma omp parallel num_threads(threads)
+  {
+    if (omp_get_thread_num() != 0) _mm_setcsr(on ? (_mm_getcsr() | kFlushBits) : ((_mm_getcsr() & ~kFlushBits) | (saved & kFlushBits)));
+  }
+}
+}  // namespace
+
+FlushDenormals::FlushDenormals() : saved_(_mm_getcsr()), threads_(num_threads()) {
+  _mm_setcsr(saved_ | kFlushBits);
+  set_pool_flags(threads_, true, saved_);
+}
+FlushDenormals::~FlushDenormals() {
+  set_pool_flags(threads_, false, saved_);
+  _mm_setcsr(saved_);
+}
+#else
+FlushDenormals::FlushDenormals() = default;
+FlushDenormals::~FlushDenormals() = default;
+#endif
 
 namespace {
 inline CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }

@@ -58,6 +58,7 @@ TensorList backward(const std::shared_ptr<Workspace<T>>& w, const Tensor& h0, co
                          .found = "an outer GradientTape recording the backward of the recurrent op",
                          .hint = "take first-order gradients only, or compute the outer gradient by finite "
                                  "differences (lm::gradcheck)"});
+  FlushDenormals flush;
   const Problem& p = w->p;
   const DType dt = dtype_of_v<T>;
   auto grad = [&](std::size_t i) { return i < g.size() && g[i].defined() ? cast(g[i], dt) : Tensor(); };
@@ -85,6 +86,7 @@ TensorList backward(const std::shared_ptr<Workspace<T>>& w, const Tensor& h0, co
 
 template <class T>
 TensorList forward(const char* op, const Problem& p, const SequenceInputs& in, const Tensor& mask) {
+  FlushDenormals flush;
   auto w = std::make_shared<Workspace<T>>();
   w->p = p;
   std::vector<char> m = mask_bytes(mask, p.B, p.T);
