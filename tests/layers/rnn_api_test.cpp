@@ -161,6 +161,19 @@ TEST(RnnOps, SecondOrderGradientIsAGradientError) {
   });
 }
 
+TEST(RnnOps, Float32ActivationsSaturateWithoutNaN) {
+  // Huge pre-activations: the fast float32 exp must clamp, not overflow into inf/NaN.
+  lm::Tensor x = lm::tensor(std::vector<float>{1e4f, -1e4f, 90.f, -90.f, 1e-3f, 0.f}, lm::Shape{1, 6, 1});
+  for (const char* act : {"tanh", "sigmoid"}) {
+    lm::RecurrentOptions o{.activation = act, .return_sequences = true};
+    lm::Tensor y = lm::simple_rnn_sequence(x, {}, {}, lm::ones({1, 1}), lm::zeros({1, 1}), {}, o)[0];
+    std::vector<double> want;
+    for (double e : {1e4, -1e4, 90.0, -90.0, 1e-3, 0.0})
+      want.push_back(std::string(act) == "tanh" ? std::tanh(e) : 1 / (1 + std::exp(-e)));
+    EXPECT_VALUES(y, want, 2e-7) << act;
+  }
+}
+
 TEST(RnnLayers, WeightsConfigAndInitialValues) {
   auto lstm = LSTM(3, {.return_sequences = true, .name = "enc"});
   lstm(seq(1, 2, 5));

@@ -23,15 +23,15 @@ void check_dtype(const Tensor& t, DType dt, const char* what) {
                                         dtype_constant(dt))});
 }
 
-void check_matrix(const Tensor& t, std::int64_t rows, std::int64_t cols, const char* what, const char* why) {
+void check_matrix(const Tensor& t, std::int64_t rows, std::int64_t cols, const char* what, const char* why,
+                  const char* hint) {
   if (!t.defined()) return;  // optional inputs
   const Shape& s = t.shape();
   if (s.rank() == 2 && !known_differ(s[0], rows) && !known_differ(s[1], cols)) return;
   throw ShapeError({.problem = fmt::format("the {} has the wrong shape", what),
                     .expected = fmt::format("{} ({})", Shape{rows, cols}.str(), why),
                     .found = s.str(),
-                    .hint = "weights use Keras's layouts: kernel (features, gates * units), recurrent_kernel "
-                            "(units, gates * units)"});
+                    .hint = hint});
 }
 
 }  // namespace
@@ -75,7 +75,8 @@ Problem infer_problem(Cell cell, const SequenceInputs& in, const RecurrentOption
                       .hint = fmt::format("{} uses {} gate{}: recurrent_kernel (units, {} * units)", cell_name(cell),
                                           p.G, p.G == 1 ? "" : "s", p.G)});
   p.U = rs[0];
-  check_matrix(in.W, p.F, p.GU(), "kernel", "features, gates * units");
+  check_matrix(in.W, p.F, p.GU(), "kernel", "features, gates * units",
+               "weights use Keras's layouts: kernel (features, gates * units), recurrent_kernel (units, gates * units)");
   if (in.b.defined()) {
     Shape want = p.reset_after ? Shape{2, p.GU()} : Shape{p.GU()};
     if (in.b.shape() != want)
@@ -85,9 +86,10 @@ Problem infer_problem(Cell cell, const SequenceInputs& in, const RecurrentOption
                         .hint = cell == Cell::GRU ? "a GRU bias is (2, 3 * units) with reset_after, (3 * units) without"
                                                   : "the bias has one entry per gate unit"});
   }
-  check_matrix(in.h0, p.B, p.U, "initial state h", "batch, units");
-  if (cell == Cell::LSTM) check_matrix(in.c0, p.B, p.U, "initial state c", "batch, units");
-  if (in.rdrop.defined()) check_matrix(in.rdrop, p.B, p.U, "recurrent dropout mask", "batch, units");
+  const char* state_hint = "initial states are (batch, units), one row per sequence; an LSTM takes two: {h0, c0}";
+  check_matrix(in.h0, p.B, p.U, "initial state h", "batch, units", state_hint);
+  if (cell == Cell::LSTM) check_matrix(in.c0, p.B, p.U, "initial state c", "batch, units", state_hint);
+  check_matrix(in.rdrop, p.B, p.U, "recurrent dropout mask", "batch, units", "one multiplier per sequence and unit");
   for (auto [t, what] : {std::pair{&in.W, "kernel"}, {&in.R, "recurrent_kernel"}, {&in.b, "bias"},
                          {&in.h0, "initial state h"}, {&in.c0, "initial state c"}, {&in.rdrop, "recurrent dropout mask"}})
     check_dtype(*t, x.dtype(), what);
