@@ -102,8 +102,8 @@ void run(benchmark::State& state, const std::vector<Batch>& batches, bool gru, b
       benchmark::DoNotOptimize(g[1]->raw_data());
     }
   }
-  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(tokens * state.iterations()),
-                                                  benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(tokens * state.iterations()), benchmark::Counter::kIsRate);
   lm::set_num_threads(2);
 }
 

@@ -109,8 +109,8 @@ Tensor RNNLayer::dropout_mask(std::int64_t batch, std::int64_t width, double rat
 TensorList RNNLayer::call(const TensorList& inputs, const TensorList& masks, bool training) {
   const std::size_t states = static_cast<std::size_t>(state_count());
   if (inputs.size() != 1 && inputs.size() != 1 + states)
-    throw ValueError({.problem = fmt::format("{} takes a sequence and, optionally, {} initial state{}", type(),
-                                             states, states == 1 ? "" : "s"),
+    throw ValueError({.problem = fmt::format("{} takes a sequence and, optionally, {} initial state{}", type(), states,
+                                             states == 1 ? "" : "s"),
                       .expected = fmt::format("1 or {} inputs", 1 + states),
                       .found = fmt::format("{} inputs", inputs.size()),
                       .hint = states == 1 ? "pass {.initial_state = {h0}}" : "pass {.initial_state = {h0, c0}}"});
@@ -150,9 +150,12 @@ TensorList RNNLayer::call(const TensorList& inputs, const TensorList& masks, boo
   const Tensor& R = recurrent_kernel_.value();
   Tensor b = config_.use_bias ? bias_.value() : Tensor();
   TensorList outs;
-  if (type() == "LSTM") outs = lstm_sequence(x, mask, h0, c0, W, R, b, o);
-  else if (type() == "GRU") outs = gru_sequence(x, mask, h0, W, R, b, o);
-  else outs = simple_rnn_sequence(x, mask, h0, W, R, b, o);
+  if (type() == "LSTM")
+    outs = lstm_sequence(x, mask, h0, c0, W, R, b, o);
+  else if (type() == "GRU")
+    outs = gru_sequence(x, mask, h0, W, R, b, o);
+  else
+    outs = simple_rnn_sequence(x, mask, h0, W, R, b, o);
   if (!config_.return_state) outs.resize(1);
   return outs;
 }
@@ -187,23 +190,25 @@ SimpleRNNLayer::SimpleRNNLayer(std::int64_t units, SimpleRNNOptions o)
     : RNNLayer("SimpleRNN", units, common(o), o.name) {}
 
 LSTMLayer::LSTMLayer(std::int64_t units, LSTMOptions o)
-    : RNNLayer("LSTM", units,
-               [&] {
-                 RecurrentConfig c = common(o);
-                 c.recurrent_activation = o.recurrent_activation;
-                 c.unit_forget_bias = o.unit_forget_bias;
-                 return c;
-               }(),
-               o.name) {}
+    : RNNLayer(
+          "LSTM", units,
+          [&] {
+            RecurrentConfig c = common(o);
+            c.recurrent_activation = o.recurrent_activation;
+            c.unit_forget_bias = o.unit_forget_bias;
+            return c;
+          }(),
+          o.name) {}
 
 GRULayer::GRULayer(std::int64_t units, GRUOptions o)
-    : RNNLayer("GRU", units,
-               [&] {
-                 RecurrentConfig c = common(o);
-                 c.recurrent_activation = o.recurrent_activation;
-                 c.reset_after = o.reset_after;
-                 return c;
-               }(),
-               o.name) {}
+    : RNNLayer(
+          "GRU", units,
+          [&] {
+            RecurrentConfig c = common(o);
+            c.recurrent_activation = o.recurrent_activation;
+            c.reset_after = o.reset_after;
+            return c;
+          }(),
+          o.name) {}
 
 }  // namespace lamina::layers

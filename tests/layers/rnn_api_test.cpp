@@ -108,23 +108,36 @@ TEST(RnnOps, GradcheckEachCell) {
     lm::Shape s(dims);
     return lm::tensor(rnnref::random_vec(static_cast<std::size_t>(s.numel()), rng), s, lm::Float64);
   };
-  lm::Tensor mask = lm::tensor(std::vector<bool>{true, true, false, false, false, true, true, true, true, false, true, true}, lm::Shape{B, T}, lm::Bool);
+  lm::Tensor mask =
+      lm::tensor(std::vector<bool>{true, true, false, false, false, true, true, true, true, false, true, true},
+                 lm::Shape{B, T}, lm::Bool);
   lm::Tensor x = r({B, T, F}), h0 = r({B, U}), c0 = r({B, U});
   for (bool back : {false, true}) {
     lm::RecurrentOptions o{.go_backwards = back, .return_sequences = true};
-    EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::lstm_sequence(in[0], mask, in[1], in[2], in[3], in[4], in[5], o)[0]; },
-                     {x, h0, c0, r({F, 4 * U}), r({U, 4 * U}), r({4 * U})});
-    EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::lstm_sequence(in[0], mask, in[1], in[2], in[3], in[4], in[5], o)[2]; },
-                     {x, h0, c0, r({F, 4 * U}), r({U, 4 * U}), r({4 * U})});
-    EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::gru_sequence(in[0], mask, in[1], in[2], in[3], in[4], o)[0]; },
-                     {x, h0, r({F, 3 * U}), r({U, 3 * U}), r({2, 3 * U})});
+    EXPECT_GRADCHECK(
+        [&](const lm::TensorList& in) {
+          return lm::lstm_sequence(in[0], mask, in[1], in[2], in[3], in[4], in[5], o)[0];
+        },
+        {x, h0, c0, r({F, 4 * U}), r({U, 4 * U}), r({4 * U})});
+    EXPECT_GRADCHECK(
+        [&](const lm::TensorList& in) {
+          return lm::lstm_sequence(in[0], mask, in[1], in[2], in[3], in[4], in[5], o)[2];
+        },
+        {x, h0, c0, r({F, 4 * U}), r({U, 4 * U}), r({4 * U})});
+    EXPECT_GRADCHECK(
+        [&](const lm::TensorList& in) { return lm::gru_sequence(in[0], mask, in[1], in[2], in[3], in[4], o)[0]; },
+        {x, h0, r({F, 3 * U}), r({U, 3 * U}), r({2, 3 * U})});
     lm::RecurrentOptions before = o;
     before.reset_after = false;
     before.return_sequences = false;
-    EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::gru_sequence(in[0], mask, in[1], in[2], in[3], in[4], before)[0]; },
-                     {x, h0, r({F, 3 * U}), r({U, 3 * U}), r({3 * U})});
-    EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::simple_rnn_sequence(in[0], mask, in[1], in[2], in[3], in[4], o)[1]; },
-                     {x, h0, r({F, U}), r({U, U}), r({U})});
+    EXPECT_GRADCHECK(
+        [&](const lm::TensorList& in) { return lm::gru_sequence(in[0], mask, in[1], in[2], in[3], in[4], before)[0]; },
+        {x, h0, r({F, 3 * U}), r({U, 3 * U}), r({3 * U})});
+    EXPECT_GRADCHECK(
+        [&](const lm::TensorList& in) {
+          return lm::simple_rnn_sequence(in[0], mask, in[1], in[2], in[3], in[4], o)[1];
+        },
+        {x, h0, r({F, U}), r({U, U}), r({U})});
   }
 }
 
@@ -136,14 +149,16 @@ TEST(RnnOps, RecurrentDropoutAndOtherActivationsGradcheck) {
     return lm::tensor(rnnref::random_vec(static_cast<std::size_t>(s.numel()), rng), s, lm::Float64);
   };
   lm::Tensor drop = lm::tensor(std::vector<double>{2, 0, 2, 2, 2, 0}, lm::Shape{B, U}, lm::Float64);
-  lm::RecurrentOptions o{.activation = "softsign", .recurrent_activation = "sigmoid", .return_sequences = true,
-                         .recurrent_dropout = drop};
-  EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::lstm_sequence(in[0], {}, in[1], in[2], in[3], in[4], in[5], o)[0]; },
-                   {r({B, T, F}), r({B, U}), r({B, U}), r({F, 4 * U}), r({U, 4 * U}), r({4 * U})});
+  lm::RecurrentOptions o{
+      .activation = "softsign", .recurrent_activation = "sigmoid", .return_sequences = true, .recurrent_dropout = drop};
+  EXPECT_GRADCHECK(
+      [&](const lm::TensorList& in) { return lm::lstm_sequence(in[0], {}, in[1], in[2], in[3], in[4], in[5], o)[0]; },
+      {r({B, T, F}), r({B, U}), r({B, U}), r({F, 4 * U}), r({U, 4 * U}), r({4 * U})});
   for (bool ra : {true, false}) {
     o.reset_after = ra;
-    EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::gru_sequence(in[0], {}, in[1], in[2], in[3], {}, o)[0]; },
-                     {r({B, T, F}), r({B, U}), r({F, 3 * U}), r({U, 3 * U})});
+    EXPECT_GRADCHECK(
+        [&](const lm::TensorList& in) { return lm::gru_sequence(in[0], {}, in[1], in[2], in[3], {}, o)[0]; },
+        {r({B, T, F}), r({B, U}), r({F, 3 * U}), r({U, 3 * U})});
   }
 }
 

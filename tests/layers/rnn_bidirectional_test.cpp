@@ -9,22 +9,25 @@ namespace {
 using namespace rnntest;
 
 struct BiRef {
-  Vec fwd, bwd;        // per-direction outputs, input time order for sequences
+  Vec fwd, bwd;  // per-direction outputs, input time order for sequences
   rnnref::Result rf, rb;
 };
 
 BiRef reference(Kind kind, const rnnref::Sizes& s, const rnnref::Params& pf, const rnnref::Params& pb, const Vec& x,
                 const std::vector<char>& mask, bool seq) {
   BiRef r;
-  r.rf = rnnref::run(kind, s, pf, x, mask, {.go_backwards = false, .return_sequences = seq, .zero_output_for_mask = seq});
-  r.rb = rnnref::run(kind, s, pb, x, mask, {.go_backwards = true, .return_sequences = seq, .zero_output_for_mask = seq});
+  r.rf =
+      rnnref::run(kind, s, pf, x, mask, {.go_backwards = false, .return_sequences = seq, .zero_output_for_mask = seq});
+  r.rb =
+      rnnref::run(kind, s, pb, x, mask, {.go_backwards = true, .return_sequences = seq, .zero_output_for_mask = seq});
   r.fwd = r.rf.y;
   r.bwd = r.rb.y;
   if (seq)  // the backward run's outputs are in processing order: put them back in time order
     for (int b = 0; b < s.B; ++b)
       for (int t = 0; t < s.T; ++t)
         for (int j = 0; j < s.U; ++j)
-          r.bwd[static_cast<std::size_t>((b * s.T + t) * s.U + j)] = r.rb.y[static_cast<std::size_t>((b * s.T + s.T - 1 - t) * s.U + j)];
+          r.bwd[static_cast<std::size_t>((b * s.T + t) * s.U + j)] =
+              r.rb.y[static_cast<std::size_t>((b * s.T + s.T - 1 - t) * s.U + j)];
   return r;
 }
 
@@ -32,8 +35,10 @@ Vec merge(const std::string& mode, const Vec& f, const Vec& b, int U) {
   Vec out;
   if (mode == "concat") {
     for (std::size_t r = 0; r < f.size() / static_cast<std::size_t>(U); ++r) {
-      out.insert(out.end(), f.begin() + static_cast<std::ptrdiff_t>(r * U), f.begin() + static_cast<std::ptrdiff_t>((r + 1) * U));
-      out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(r * U), b.begin() + static_cast<std::ptrdiff_t>((r + 1) * U));
+      out.insert(out.end(), f.begin() + static_cast<std::ptrdiff_t>(r * U),
+                 f.begin() + static_cast<std::ptrdiff_t>((r + 1) * U));
+      out.insert(out.end(), b.begin() + static_cast<std::ptrdiff_t>(r * U),
+                 b.begin() + static_cast<std::ptrdiff_t>((r + 1) * U));
     }
     return out;
   }
@@ -83,7 +88,8 @@ TEST_P(BidirectionalMerge, MatchesBothDirectionsComputedSeparately) {
     const int width = mode == "concat" ? 2 * s.U : s.U;
     for (int b = 0; b < s.B; ++b)
       for (int t = 0; t < s.T; ++t)
-        for (int j = 0; j < width && !mask[b * s.T + t]; ++j) EXPECT_EQ(y[static_cast<std::size_t>((b * s.T + t) * width + j)], 0.0);
+        for (int j = 0; j < width && !mask[b * s.T + t]; ++j)
+          EXPECT_EQ(y[static_cast<std::size_t>((b * s.T + t) * width + j)], 0.0);
   } else {
     EXPECT_FALSE(outs[0].has_mask());
   }
@@ -140,7 +146,8 @@ TEST(Bidirectional, RejectsUnknownMergeModeAndBuiltLayers) {
                       { EXPECT_THAT(msg, ::testing::HasSubstr("max")); });
   auto used = LSTM(4);
   used(lm::zeros({1, 2, 3}));
-  EXPECT_LAMINA_ERROR(Bidirectional{used}, lm::ValueError, { EXPECT_THAT(msg, ::testing::HasSubstr("already built")); });
+  EXPECT_LAMINA_ERROR(Bidirectional{used}, lm::ValueError,
+                      { EXPECT_THAT(msg, ::testing::HasSubstr("already built")); });
 }
 
 }  // namespace

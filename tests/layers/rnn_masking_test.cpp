@@ -27,7 +27,8 @@ TEST_P(MaskedEqualsUnpadded, EachRowMatchesItsOwnUnpaddedRun) {
   for (int b = 0; b < B; ++b)
     for (int t = 0; t < T; ++t) m[static_cast<std::size_t>(b * T + t)] = t < lengths[static_cast<std::size_t>(b)];
   auto layer = make_rnn(kind, U, {.return_state = true});
-  lm::TensorList padded = layer(lm::TensorList{t64(x, lm::Shape{B, T, F}).with_mask(lm::tensor(m, lm::Shape{B, T}, lm::Bool))});
+  lm::TensorList padded =
+      layer(lm::TensorList{t64(x, lm::Shape{B, T, F}).with_mask(lm::tensor(m, lm::Shape{B, T}, lm::Bool))});
   std::vector<double> y = padded[0].to_vector<double>(), h = padded[1].to_vector<double>();
   for (int b = 0; b < B; ++b) {
     lm::TensorList alone = run_unpadded(layer, x, lengths, b, T, F);
@@ -38,12 +39,14 @@ TEST_P(MaskedEqualsUnpadded, EachRowMatchesItsOwnUnpaddedRun) {
     }
     if (kind == Kind::LSTM) {
       std::vector<double> c = padded[2].to_vector<double>(), want_c = alone[2].to_vector<double>();
-      for (int j = 0; j < U; ++j) EXPECT_NEAR(c[static_cast<std::size_t>(b * U + j)], want_c[static_cast<std::size_t>(j)], 1e-12);
+      for (int j = 0; j < U; ++j)
+        EXPECT_NEAR(c[static_cast<std::size_t>(b * U + j)], want_c[static_cast<std::size_t>(j)], 1e-12);
     }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllCells, MaskedEqualsUnpadded, ::testing::Values(Kind::Simple, Kind::LSTM, Kind::GRU, Kind::GRUBefore),
+INSTANTIATE_TEST_SUITE_P(AllCells, MaskedEqualsUnpadded,
+                         ::testing::Values(Kind::Simple, Kind::LSTM, Kind::GRU, Kind::GRUBefore),
                          [](const auto& info) { return std::string(kind_name(info.param)); });
 
 TEST(RnnMasking, GoBackwardsOutputsInProcessingOrderWithReversedMask) {
@@ -91,7 +94,8 @@ TEST(RnnMasking, StackedLstmThenGruKeepsTheMaskAndMatchesUnpadded) {
     const int L = lengths[static_cast<std::size_t>(b)];
     Vec row(x.begin() + b * T * F, x.begin() + (b * T + L) * F);
     std::vector<double> want = gru(lstm(t64(row, lm::Shape{1, L, F}))).to_vector<double>();
-    for (int j = 0; j < 3; ++j) EXPECT_NEAR(got[static_cast<std::size_t>(b * 3 + j)], want[static_cast<std::size_t>(j)], 1e-12);
+    for (int j = 0; j < 3; ++j)
+      EXPECT_NEAR(got[static_cast<std::size_t>(b * 3 + j)], want[static_cast<std::size_t>(j)], 1e-12);
   }
 }
 
@@ -125,6 +129,35 @@ TEST(RnnMasking, BatchMaskMarksWholeSequences) {
   lm::Tensor y = layer(xt, {.mask = lm::tensor({true, false})});
   EXPECT_MASK(y, (lm::Shape{2, 3}), {true, true, true, false, false, false});
   EXPECT_VALUES(y, rnnref::run(Kind::GRU, s, p, x, {1, 1, 1, 0, 0, 0}, {.return_sequences = true}).y, 1e-12);
+}
+
+TEST(RnnMasking, OneAndTwoThreadsAgree) {
+  // With several threads the batch rows are split between them (each runs all its steps);
+  // values and gradients must not depend on it.
+  const int B = 9, T = 12, F = 5, U = 6;
+  std::mt19937_64 rng(31);
+  lm::Tensor x = t64(rnnref::random_vec(static_cast<std::size_t>(B * T * F), rng, 1.0), lm::Shape{B, T, F});
+  std::vector<bool> m(static_cast<std::size_t>(B * T));
+  for (int b = 0; b < B; ++b)
+    for (int t = 0; t < T; ++t) m[static_cast<std::size_t>(b * T + t)] = t < 1 + (b * 5) % T;
+  x = x.with_mask(lm::tensor(m, lm::Shape{B, T}, lm::Bool));
+  for (Kind kind : {Kind::LSTM, Kind::GRU, Kind::GRUBefore, Kind::Simple}) {
+    auto layer = make_rnn(kind, U, {.return_sequences = true});
+    std::vector<std::vector<double>> runs;
+    for (int threads : {1, 2}) {
+      lm::set_num_threads(threads);
+      lm::GradientTape tape;
+      tape.watch(x);
+      lm::Tensor y = layer(x);
+      auto g = tape.gradient(lm::sum(y.without_mask() * y.without_mask()), lm::TensorList{x});
+      std::vector<double> v = y.to_vector<double>(), gv = g[0]->to_vector<double>();
+      v.insert(v.end(), gv.begin(), gv.end());
+      runs.push_back(v);
+    }
+    ASSERT_EQ(runs[0].size(), runs[1].size());
+    for (std::size_t i = 0; i < runs[0].size(); ++i) ASSERT_NEAR(runs[0][i], runs[1][i], 1e-12) << kind_name(kind);
+  }
+  lm::set_num_threads(2);
 }
 
 TEST(RnnMasking, DropoutOnlyWhenTrainingAndDeterministicPerSeed) {

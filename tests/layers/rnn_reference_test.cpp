@@ -23,8 +23,11 @@ TEST_P(RnnReference, OutputsStatesAndGradientsMatchPlainLoops) {
   std::vector<char> mask = standard_mask(s.T);
   rnnref::Options o{go_backwards, return_sequences, zero_output};
 
-  auto layer = make_rnn(kind, s.U, {.return_sequences = return_sequences, .return_state = true,
-                                    .go_backwards = go_backwards, .zero_output_for_mask = zero_output});
+  auto layer = make_rnn(kind, s.U,
+                        {.return_sequences = return_sequences,
+                         .return_state = true,
+                         .go_backwards = go_backwards,
+                         .zero_output_for_mask = zero_output});
   lm::Tensor xt = t64(x, lm::Shape{s.B, s.T, s.F}).with_mask(mask_tensor(mask, s.B, s.T));
   layer(lm::TensorList{xt});  // builds float64 weights
   assign_weights(*layer, p);
@@ -37,14 +40,16 @@ TEST_P(RnnReference, OutputsStatesAndGradientsMatchPlainLoops) {
   // Random weights for every output entry make one scalar that exercises every gradient path.
   const std::size_t ny = static_cast<std::size_t>(return_sequences ? s.B * s.T * s.U : s.B * s.U);
   const std::size_t ns = static_cast<std::size_t>(s.B * s.U);
-  Vec ry = rnnref::random_vec(ny, rng, 1.0), rh = rnnref::random_vec(ns, rng, 1.0), rc = rnnref::random_vec(ns, rng, 1.0);
+  Vec ry = rnnref::random_vec(ny, rng, 1.0), rh = rnnref::random_vec(ns, rng, 1.0),
+      rc = rnnref::random_vec(ns, rng, 1.0);
 
   lm::GradientTape tape;
   tape.watch(xt);
   for (auto& st : states) tape.watch(st);
   lm::TensorList outs = layer(lm::TensorList{xt}, {.initial_state = states});
   ASSERT_EQ(outs.size(), lstm ? 3u : 2u);
-  lm::Tensor loss = lm::sum(outs[0].without_mask() * t64(ry, outs[0].shape())) + lm::sum(outs[1] * t64(rh, outs[1].shape()));
+  lm::Tensor loss =
+      lm::sum(outs[0].without_mask() * t64(ry, outs[0].shape())) + lm::sum(outs[1] * t64(rh, outs[1].shape()));
   if (lstm) loss = loss + lm::sum(outs[2] * t64(rc, outs[2].shape()));
 
   rnnref::Result ref = rnnref::run(kind, s, p, x, mask, o);

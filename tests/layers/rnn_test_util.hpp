@@ -14,10 +14,14 @@ using rnnref::Vec;
 
 inline const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::Simple: return "SimpleRNN";
-    case Kind::LSTM: return "LSTM";
-    case Kind::GRU: return "GRU";
-    case Kind::GRUBefore: return "GRU_reset_before";
+    case Kind::Simple:
+      return "SimpleRNN";
+    case Kind::LSTM:
+      return "LSTM";
+    case Kind::GRU:
+      return "GRU";
+    case Kind::GRUBefore:
+      return "GRU_reset_before";
   }
   return "?";
 }
@@ -34,18 +38,27 @@ struct LayerOpts {
 inline lm::LayerHandle<RNNLayer> make_rnn(Kind k, std::int64_t units, const LayerOpts& o) {
   switch (k) {
     case Kind::Simple:
-      return SimpleRNN(units, {.use_bias = o.use_bias, .return_sequences = o.return_sequences,
-                               .return_state = o.return_state, .go_backwards = o.go_backwards,
-                               .zero_output_for_mask = o.zero_output_for_mask, .name = o.name});
+      return SimpleRNN(units, {.use_bias = o.use_bias,
+                               .return_sequences = o.return_sequences,
+                               .return_state = o.return_state,
+                               .go_backwards = o.go_backwards,
+                               .zero_output_for_mask = o.zero_output_for_mask,
+                               .name = o.name});
     case Kind::LSTM:
-      return LSTM(units, {.use_bias = o.use_bias, .return_sequences = o.return_sequences,
-                          .return_state = o.return_state, .go_backwards = o.go_backwards,
-                          .zero_output_for_mask = o.zero_output_for_mask, .name = o.name});
+      return LSTM(units, {.use_bias = o.use_bias,
+                          .return_sequences = o.return_sequences,
+                          .return_state = o.return_state,
+                          .go_backwards = o.go_backwards,
+                          .zero_output_for_mask = o.zero_output_for_mask,
+                          .name = o.name});
     case Kind::GRU:
     case Kind::GRUBefore:
-      return GRU(units, {.use_bias = o.use_bias, .return_sequences = o.return_sequences,
-                         .return_state = o.return_state, .go_backwards = o.go_backwards,
-                         .zero_output_for_mask = o.zero_output_for_mask, .reset_after = k == Kind::GRU,
+      return GRU(units, {.use_bias = o.use_bias,
+                         .return_sequences = o.return_sequences,
+                         .return_state = o.return_state,
+                         .go_backwards = o.go_backwards,
+                         .zero_output_for_mask = o.zero_output_for_mask,
+                         .reset_after = k == Kind::GRU,
                          .name = o.name});
   }
   return {};

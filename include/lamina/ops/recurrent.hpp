@@ -47,9 +47,8 @@ struct RecurrentOptions {
 TensorList simple_rnn_sequence(const Tensor& x, const Tensor& mask, const Tensor& h0, const Tensor& kernel,
                                const Tensor& recurrent_kernel, const Tensor& bias,
                                const RecurrentOptions& options = {});
-TensorList lstm_sequence(const Tensor& x, const Tensor& mask, const Tensor& h0, const Tensor& c0,
-                         const Tensor& kernel, const Tensor& recurrent_kernel, const Tensor& bias,
-                         const RecurrentOptions& options = {});
+TensorList lstm_sequence(const Tensor& x, const Tensor& mask, const Tensor& h0, const Tensor& c0, const Tensor& kernel,
+                         const Tensor& recurrent_kernel, const Tensor& bias, const RecurrentOptions& options = {});
 TensorList gru_sequence(const Tensor& x, const Tensor& mask, const Tensor& h0, const Tensor& kernel,
                         const Tensor& recurrent_kernel, const Tensor& bias, const RecurrentOptions& options = {});
 

@@ -62,7 +62,8 @@ inline T hard_sigmoid(T x) {
 template <>
 void activate<float>(Act a, float* v, std::int64_t n) {
   switch (a) {
-    case Act::Linear: return;
+    case Act::Linear:
+      return;
     case Act::Tanh:
       for (std::int64_t i = 0; i < n; ++i) v[i] = tanh_f(v[i]);
       return;
@@ -84,7 +85,8 @@ void activate<float>(Act a, float* v, std::int64_t n) {
 template <>
 void activate<double>(Act a, double* v, std::int64_t n) {
   switch (a) {
-    case Act::Linear: return;
+    case Act::Linear:
+      return;
     case Act::Tanh:
       for (std::int64_t i = 0; i < n; ++i) v[i] = std::tanh(v[i]);
       return;
@@ -106,7 +108,8 @@ void activate<double>(Act a, double* v, std::int64_t n) {
 template <class T>
 void scale_by_derivative(Act a, const T* y, T* g, std::int64_t n) {
   switch (a) {
-    case Act::Linear: return;
+    case Act::Linear:
+      return;
     case Act::Tanh:
       for (std::int64_t i = 0; i < n; ++i) g[i] *= T(1) - y[i] * y[i];
       return;

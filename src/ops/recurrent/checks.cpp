@@ -16,11 +16,11 @@ bool known_differ(std::int64_t a, std::int64_t b) { return a >= 0 && b >= 0 && a
 
 void check_dtype(const Tensor& t, DType dt, const char* what) {
   if (!t.defined() || t.dtype() == dt) return;
-  throw DTypeError({.problem = fmt::format("the {} must have the input's dtype", what),
-                    .expected = std::string(dtype_name(dt)),
-                    .found = fmt::format("{} {}", dtype_name(t.dtype()), what),
-                    .hint = fmt::format("lm::cast it to {} (recurrent ops do not promote implicitly)",
-                                        dtype_constant(dt))});
+  throw DTypeError(
+      {.problem = fmt::format("the {} must have the input's dtype", what),
+       .expected = std::string(dtype_name(dt)),
+       .found = fmt::format("{} {}", dtype_name(t.dtype()), what),
+       .hint = fmt::format("lm::cast it to {} (recurrent ops do not promote implicitly)", dtype_constant(dt))});
 }
 
 void check_matrix(const Tensor& t, std::int64_t rows, std::int64_t cols, const char* what, const char* why,
@@ -75,8 +75,9 @@ Problem infer_problem(Cell cell, const SequenceInputs& in, const RecurrentOption
                       .hint = fmt::format("{} uses {} gate{}: recurrent_kernel (units, {} * units)", cell_name(cell),
                                           p.G, p.G == 1 ? "" : "s", p.G)});
   p.U = rs[0];
-  check_matrix(in.W, p.F, p.GU(), "kernel", "features, gates * units",
-               "weights use Keras's layouts: kernel (features, gates * units), recurrent_kernel (units, gates * units)");
+  check_matrix(
+      in.W, p.F, p.GU(), "kernel", "features, gates * units",
+      "weights use Keras's layouts: kernel (features, gates * units), recurrent_kernel (units, gates * units)");
   if (in.b.defined()) {
     Shape want = p.reset_after ? Shape{2, p.GU()} : Shape{p.GU()};
     if (in.b.shape() != want)
@@ -90,8 +91,12 @@ Problem infer_problem(Cell cell, const SequenceInputs& in, const RecurrentOption
   check_matrix(in.h0, p.B, p.U, "initial state h", "batch, units", state_hint);
   if (cell == Cell::LSTM) check_matrix(in.c0, p.B, p.U, "initial state c", "batch, units", state_hint);
   check_matrix(in.rdrop, p.B, p.U, "recurrent dropout mask", "batch, units", "one multiplier per sequence and unit");
-  for (auto [t, what] : {std::pair{&in.W, "kernel"}, {&in.R, "recurrent_kernel"}, {&in.b, "bias"},
-                         {&in.h0, "initial state h"}, {&in.c0, "initial state c"}, {&in.rdrop, "recurrent dropout mask"}})
+  for (auto [t, what] : {std::pair{&in.W, "kernel"},
+                         {&in.R, "recurrent_kernel"},
+                         {&in.b, "bias"},
+                         {&in.h0, "initial state h"},
+                         {&in.c0, "initial state c"},
+                         {&in.rdrop, "recurrent dropout mask"}})
     check_dtype(*t, x.dtype(), what);
   return p;
 }
@@ -118,8 +123,10 @@ void check_mask(const Tensor& mask, const Problem& p) {
 std::vector<TensorSpec> output_specs(const Problem& p, bool masked) {
   std::vector<TensorSpec> specs;
   DType dt = p.dtype;
-  if (p.return_sequences) specs.push_back({Shape{p.B, p.T, p.U}, dt, masked ? 2 : -1});
-  else specs.push_back({Shape{p.B, p.U}, dt, -1});
+  if (p.return_sequences)
+    specs.push_back({Shape{p.B, p.T, p.U}, dt, masked ? 2 : -1});
+  else
+    specs.push_back({Shape{p.B, p.U}, dt, -1});
   specs.push_back({Shape{p.B, p.U}, dt, -1});
   if (p.cell == Cell::LSTM) specs.push_back({Shape{p.B, p.U}, dt, -1});
   return specs;

@@ -31,50 +31,58 @@ void gru_forward(Workspace<T>& w, T* h, T* y) {
   const bool dropout = w.rdrop.defined();
   w.aux1 = Buffer<T>(w.plan.N * U);
   if (dropout) w.aux2 = Buffer<T>(w.plan.N * U);
-  Buffer<T> q(p.reset_after ? p.B * GU : 0);  // h R for one step (reset_after)
-  for (std::int64_t s = 0; s < p.T; ++s) {
-    const std::int64_t lo = w.plan.offset[static_cast<std::size_t>(s)];
-    const std::int64_t n = w.plan.offset[static_cast<std::size_t>(s + 1)] - lo;
-    if (n == 0) continue;
-    gather_prev(w, s, h);
-    const T* hd = w.hprev + lo * U;
-    if (p.reset_after) gemm<T>(false, false, n, GU, U, hd, U, R, GU, T(0), q.data, GU);
-    else gemm<T>(false, false, n, 2 * U, U, hd, U, R, GU, T(1), w.gates + lo * GU, GU);
-    // z, r (and with reset_after the whole candidate).
-    parallel_for(n, row_grain(GU), [&](std::int64_t i0, std::int64_t i1) {
-      for (std::int64_t k = lo + i0; k < lo + i1; ++k) {
-        const std::int64_t b = w.plan.row[static_cast<std::size_t>(k)];
-        T* gz = w.gates + k * GU;
-        T *gr = gz + U, *gh = gz + 2 * U;
-        T* a1 = w.aux1 + k * U;
-        if (dropout) std::memcpy(w.aux2 + k * U, h + b * U, static_cast<std::size_t>(U) * sizeof(T));
-        if (p.reset_after) {
-          const T* qk = q + (k - lo) * GU;
-          if (rb) for (std::int64_t j = 0; j < 2 * U; ++j) gz[j] += qk[j] + rb[j];
-          else for (std::int64_t j = 0; j < 2 * U; ++j) gz[j] += qk[j];
-          activate(p.rec_act, gz, 2 * U);
-          for (std::int64_t j = 0; j < U; ++j) a1[j] = qk[2 * U + j] + (rb ? rb[2 * U + j] : T(0));
-          for (std::int64_t j = 0; j < U; ++j) gh[j] += gr[j] * a1[j];
-        } else {
-          activate(p.rec_act, gz, 2 * U);
-          const T* hk = w.hprev + k * U;
-          for (std::int64_t j = 0; j < U; ++j) a1[j] = gr[j] * hk[j];
+  Buffer<T> qbuf(p.reset_after ? p.B * GU : 0);  // h R for one step (reset_after); rows [b0, b1) per chunk
+  for_row_chunks(w.plan, p.B, [&](std::int64_t b0, std::int64_t b1) {
+    T* q = qbuf + b0 * GU;
+    for (std::int64_t s = 0; s < p.T; ++s) {
+      const Block blk = step_block(w.plan, s, b0, b1);
+      const std::int64_t lo = blk.lo, n = blk.n();
+      if (n == 0) continue;
+      gather_prev(w, blk, h);
+      const T* hd = w.hprev + lo * U;
+      if (p.reset_after)
+        gemm<T>(false, false, n, GU, U, hd, U, R, GU, T(0), q, GU);
+      else
+        gemm<T>(false, false, n, 2 * U, U, hd, U, R, GU, T(1), w.gates + lo * GU, GU);
+      // z, r (and with reset_after the whole candidate).
+      parallel_for(n, row_grain(GU), [&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t k = lo + i0; k < lo + i1; ++k) {
+          const std::int64_t b = w.plan.row[static_cast<std::size_t>(k)];
+          T* gz = w.gates + k * GU;
+          T *gr = gz + U, *gh = gz + 2 * U;
+          T* a1 = w.aux1 + k * U;
+          if (dropout) std::memcpy(w.aux2 + k * U, h + b * U, static_cast<std::size_t>(U) * sizeof(T));
+          if (p.reset_after) {
+            const T* qk = q + (k - lo) * GU;
+            if (rb)
+              for (std::int64_t j = 0; j < 2 * U; ++j) gz[j] += qk[j] + rb[j];
+            else
+              for (std::int64_t j = 0; j < 2 * U; ++j) gz[j] += qk[j];
+            activate(p.rec_act, gz, 2 * U);
+            for (std::int64_t j = 0; j < U; ++j) a1[j] = qk[2 * U + j] + (rb ? rb[2 * U + j] : T(0));
+            for (std::int64_t j = 0; j < U; ++j) gh[j] += gr[j] * a1[j];
+          } else {
+            activate(p.rec_act, gz, 2 * U);
+            const T* hk = w.hprev + k * U;
+            for (std::int64_t j = 0; j < U; ++j) a1[j] = gr[j] * hk[j];
+          }
         }
-      }
-    });
-    if (!p.reset_after) gemm<T>(false, false, n, U, U, w.aux1 + lo * U, U, R + 2 * U, GU, T(1), w.gates + lo * GU + 2 * U, GU);
-    parallel_for(n, row_grain(GU), [&](std::int64_t i0, std::int64_t i1) {
-      for (std::int64_t k = lo + i0; k < lo + i1; ++k) {
-        const std::int64_t b = w.plan.row[static_cast<std::size_t>(k)];
-        T* gz = w.gates + k * GU;
-        T* gh = gz + 2 * U;
-        activate(p.act, gh, U);
-        T* hb = h + b * U;
-        for (std::int64_t j = 0; j < U; ++j) hb[j] = gz[j] * hb[j] + (T(1) - gz[j]) * gh[j];
-        if (y) std::memcpy(y + (b * p.T + s) * U, hb, static_cast<std::size_t>(U) * sizeof(T));
-      }
-    });
-  }
+      });
+      if (!p.reset_after)
+        gemm<T>(false, false, n, U, U, w.aux1 + lo * U, U, R + 2 * U, GU, T(1), w.gates + lo * GU + 2 * U, GU);
+      parallel_for(n, row_grain(GU), [&](std::int64_t i0, std::int64_t i1) {
+        for (std::int64_t k = lo + i0; k < lo + i1; ++k) {
+          const std::int64_t b = w.plan.row[static_cast<std::size_t>(k)];
+          T* gz = w.gates + k * GU;
+          T* gh = gz + 2 * U;
+          activate(p.act, gh, U);
+          T* hb = h + b * U;
+          for (std::int64_t j = 0; j < U; ++j) hb[j] = gz[j] * hb[j] + (T(1) - gz[j]) * gh[j];
+          if (y) std::memcpy(y + (b * p.T + s) * U, hb, static_cast<std::size_t>(U) * sizeof(T));
+        }
+      });
+    }
+  });
 }
 
 template <class T>
@@ -82,62 +90,66 @@ void gru_backward(Workspace<T>& w, const T* dy, T* dh, const Grads& out) {
   const Problem& p = w.p;
   const std::int64_t U = p.U, GU = p.GU(), N = w.plan.N;
   const T* R = w.R.template data<T>();
-  Buffer<T> dp(N * GU);                          // input side: d(xW + b)
-  Buffer<T> dq(p.reset_after ? N * GU : 0);      // recurrent side: d(h R + b') (reset_after)
-  Buffer<T> tmp(p.B * U), a(p.reset_after ? 0 : p.B * U);
-  for (std::int64_t s = p.T - 1; s >= 0; --s) {
-    if (dy) add_output_grad(w, s, dy, dh);
-    const std::int64_t lo = w.plan.offset[static_cast<std::size_t>(s)];
-    const std::int64_t n = w.plan.offset[static_cast<std::size_t>(s + 1)] - lo;
-    if (n == 0) continue;
-    parallel_for(n, row_grain(GU), [&](std::int64_t i0, std::int64_t i1) {
-      for (std::int64_t k = lo + i0; k < lo + i1; ++k) {
-        const std::int64_t b = w.plan.row[static_cast<std::size_t>(k)];
-        const T* gz = w.gates + k * GU;
-        const T *gr = gz + U, *gh = gz + 2 * U;
-        const T* hp = undropped(w, k);
-        T* dz = dp + k * GU;
-        T *dr = dz + U, *dhh = dz + 2 * U;
-        T* dhb = dh + b * U;
-        for (std::int64_t j = 0; j < U; ++j) {
-          dz[j] = dhb[j] * (hp[j] - gh[j]);
-          dhh[j] = dhb[j] * (T(1) - gz[j]);
-          dhb[j] *= gz[j];  // the direct path h -> h'; the recurrent products are added below
-        }
-        scale_by_derivative(p.rec_act, gz, dz, U);
-        scale_by_derivative(p.act, gh, dhh, U);
-        if (!p.reset_after) continue;  // dr needs (dhh Rh^T) first
-        const T* a1 = w.aux1 + k * U;
-        for (std::int64_t j = 0; j < U; ++j) dr[j] = dhh[j] * a1[j];
-        scale_by_derivative(p.rec_act, gr, dr, U);
-        T* qz = dq + k * GU;
-        std::memcpy(qz, dz, static_cast<std::size_t>(2 * U) * sizeof(T));
-        for (std::int64_t j = 0; j < U; ++j) qz[2 * U + j] = dhh[j] * gr[j];
-      }
-    });
-    if (p.reset_after) {
-      gemm<T>(false, true, n, U, GU, dq + lo * GU, GU, R, GU, T(0), tmp.data, U);
-    } else {
-      // d(r hd) = dhh Rh^T; then dr = d(r hd) hd ra'(r) and d(hd) = d(r hd) r + [dz dr] [Rz Rr]^T.
-      gemm<T>(false, true, n, U, U, dp + lo * GU + 2 * U, GU, R + 2 * U, GU, T(0), a.data, U);
-      parallel_for(n, row_grain(U), [&](std::int64_t i0, std::int64_t i1) {
+  Buffer<T> dp(N * GU);                                        // input side: d(xW + b)
+  Buffer<T> dq(p.reset_after ? N * GU : 0);                    // recurrent side: d(h R + b') (reset_after)
+  Buffer<T> tbuf(p.B * U), abuf(p.reset_after ? 0 : p.B * U);  // per-step scratch; rows [b0, b1) per chunk
+  for_row_chunks(w.plan, p.B, [&](std::int64_t b0, std::int64_t b1) {
+    T* tmp = tbuf + b0 * U;
+    T* a = p.reset_after ? nullptr : abuf + b0 * U;
+    for (std::int64_t s = p.T - 1; s >= 0; --s) {
+      const Block blk = step_block(w.plan, s, b0, b1);
+      const std::int64_t lo = blk.lo, n = blk.n();
+      if (dy) add_output_grad(w, s, blk, b0, b1, dy, dh);
+      if (n == 0) continue;
+      parallel_for(n, row_grain(GU), [&](std::int64_t i0, std::int64_t i1) {
         for (std::int64_t k = lo + i0; k < lo + i1; ++k) {
-          const T* gr = w.gates + k * GU + U;
-          const T* hk = w.hprev + k * U;
-          const T* ak = a + (k - lo) * U;
-          T* dr = dp + k * GU + U;
-          T* tk = tmp + (k - lo) * U;
+          const std::int64_t b = w.plan.row[static_cast<std::size_t>(k)];
+          const T* gz = w.gates + k * GU;
+          const T *gr = gz + U, *gh = gz + 2 * U;
+          const T* hp = undropped(w, k);
+          T* dz = dp + k * GU;
+          T *dr = dz + U, *dhh = dz + 2 * U;
+          T* dhb = dh + b * U;
           for (std::int64_t j = 0; j < U; ++j) {
-            dr[j] = ak[j] * hk[j];
-            tk[j] = ak[j] * gr[j];
+            dz[j] = dhb[j] * (hp[j] - gh[j]);
+            dhh[j] = dhb[j] * (T(1) - gz[j]);
+            dhb[j] *= gz[j];  // the direct path h -> h'; the recurrent products are added below
           }
+          scale_by_derivative(p.rec_act, gz, dz, U);
+          scale_by_derivative(p.act, gh, dhh, U);
+          if (!p.reset_after) continue;  // dr needs (dhh Rh^T) first
+          const T* a1 = w.aux1 + k * U;
+          for (std::int64_t j = 0; j < U; ++j) dr[j] = dhh[j] * a1[j];
           scale_by_derivative(p.rec_act, gr, dr, U);
+          T* qz = dq + k * GU;
+          std::memcpy(qz, dz, static_cast<std::size_t>(2 * U) * sizeof(T));
+          for (std::int64_t j = 0; j < U; ++j) qz[2 * U + j] = dhh[j] * gr[j];
         }
       });
-      gemm<T>(false, true, n, U, 2 * U, dp + lo * GU, GU, R, GU, T(1), tmp.data, U);
+      if (p.reset_after) {
+        gemm<T>(false, true, n, U, GU, dq + lo * GU, GU, R, GU, T(0), tmp, U);
+      } else {
+        // d(r hd) = dhh Rh^T; then dr = d(r hd) hd ra'(r) and d(hd) = d(r hd) r + [dz dr] [Rz Rr]^T.
+        gemm<T>(false, true, n, U, U, dp + lo * GU + 2 * U, GU, R + 2 * U, GU, T(0), a, U);
+        parallel_for(n, row_grain(U), [&](std::int64_t i0, std::int64_t i1) {
+          for (std::int64_t k = lo + i0; k < lo + i1; ++k) {
+            const T* gr = w.gates + k * GU + U;
+            const T* hk = w.hprev + k * U;
+            const T* ak = a + (k - lo) * U;
+            T* dr = dp + k * GU + U;
+            T* tk = tmp + (k - lo) * U;
+            for (std::int64_t j = 0; j < U; ++j) {
+              dr[j] = ak[j] * hk[j];
+              tk[j] = ak[j] * gr[j];
+            }
+            scale_by_derivative(p.rec_act, gr, dr, U);
+          }
+        });
+        gemm<T>(false, true, n, U, 2 * U, dp + lo * GU, GU, R, GU, T(1), tmp, U);
+      }
+      scatter_prev_grad(w, blk, tmp, dh);
     }
-    scatter_prev_grad(w, s, tmp.data, dh);
-  }
+  });
   if (out.dR) {
     T* dR = static_cast<T*>(out.dR);
     std::memset(dR, 0, static_cast<std::size_t>(U * GU) * sizeof(T));

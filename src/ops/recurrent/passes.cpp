@@ -2,6 +2,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstring>
 #if defined(__SSE__)
 #include <xmmintrin.h>
@@ -39,7 +40,8 @@ void set_pool_flags(int threads, bool on, unsigned saved) {
   if (threads <= 1 || omp_in_parallel()) return;
 #pragma omp parallel num_threads(threads)
   {
-    if (omp_get_thread_num() != 0) _mm_setcsr(on ? (_mm_getcsr() | kFlushBits) : ((_mm_getcsr() & ~kFlushBits) | (saved & kFlushBits)));
+    if (omp_get_thread_num() != 0)
+      _mm_setcsr(on ? (_mm_getcsr() | kFlushBits) : ((_mm_getcsr() & ~kFlushBits) | (saved & kFlushBits)));
   }
 }
 }  // namespace
@@ -70,8 +72,8 @@ void gemm<float>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t 
 }
 
 template <>
-void gemm<double>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a,
-                  std::int64_t lda, const double* b, std::int64_t ldb, double beta, double* c, std::int64_t ldc) {
+void gemm<double>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, std::int64_t lda,
+                  const double* b, std::int64_t ldb, double beta, double* c, std::int64_t ldc) {
   if (m == 0 || n == 0) return;
   cblas_dgemm(CblasRowMajor, tr(ta), tr(tb), bi(m), bi(n), bi(k), 1.0, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
 }
@@ -83,25 +85,65 @@ void pack_and_project(Workspace<T>& w, const T* input_bias) {
   const T* x = w.x.template data<T>();
   parallel_for(N, row_grain(F + GU), [&](std::int64_t k0, std::int64_t k1) {
     for (std::int64_t k = k0; k < k1; ++k) {
-      std::memcpy(w.xp + k * F, x + w.plan.pos[static_cast<std::size_t>(k)] * F, static_cast<std::size_t>(F) * sizeof(T));
+      std::memcpy(w.xp + k * F, x + w.plan.pos[static_cast<std::size_t>(k)] * F,
+                  static_cast<std::size_t>(F) * sizeof(T));
       T* g = w.gates + k * GU;
-      if (input_bias) std::memcpy(g, input_bias, static_cast<std::size_t>(GU) * sizeof(T));
-      else std::memset(g, 0, static_cast<std::size_t>(GU) * sizeof(T));
+      if (input_bias)
+        std::memcpy(g, input_bias, static_cast<std::size_t>(GU) * sizeof(T));
+      else
+        std::memset(g, 0, static_cast<std::size_t>(GU) * sizeof(T));
     }
   });
   gemm<T>(false, false, N, GU, F, w.xp.data, F, w.W.template data<T>(), GU, T(1), w.gates.data, GU);
 }
 
+Block step_block(const StepPlan& plan, std::int64_t step, std::int64_t b0, std::int64_t b1) {
+  const auto* first = plan.row.data() + plan.offset[static_cast<std::size_t>(step)];
+  const auto* last = plan.row.data() + plan.offset[static_cast<std::size_t>(step + 1)];
+  const auto* lo = std::lower_bound(first, last, static_cast<std::int32_t>(b0));
+  const auto* hi = std::lower_bound(lo, last, static_cast<std::int32_t>(b1));
+  return {lo - plan.row.data(), hi - plan.row.data()};
+}
+
+void for_row_chunks(const StepPlan& plan, std::int64_t B, const std::function<void(std::int64_t, std::int64_t)>& body) {
+  const std::int64_t chunks = std::min<std::int64_t>(num_threads(), B);
+  if (chunks <= 1 || omp_in_parallel() || plan.N < 2 * chunks) {
+    body(0, B);
+    return;
+  }
+  // Boundaries that split the real tokens evenly (lengths differ from row to row).
+  std::vector<std::int64_t> tokens(static_cast<std::size_t>(B + 1), 0);
+  for (auto r : plan.row) ++tokens[static_cast<std::size_t>(r + 1)];
+  for (std::int64_t b = 0; b < B; ++b) tokens[static_cast<std::size_t>(b + 1)] += tokens[static_cast<std::size_t>(b)];
+  std::vector<std::int64_t> bound(static_cast<std::size_t>(chunks + 1), B);
+  bound[0] = 0;
+  for (std::int64_t c = 1; c < chunks; ++c) {
+    auto it = std::lower_bound(tokens.begin(), tokens.end(), plan.N * c / chunks);
+    bound[static_cast<std::size_t>(c)] =
+        std::max(bound[static_cast<std::size_t>(c - 1)], static_cast<std::int64_t>(it - tokens.begin()));
+  }
+#pragma omp parallel for num_threads(static_cast <int>(chunks)) schedule(static, 1)
+  for (std::int64_t c = 0; c < chunks; ++c) {
+#if defined(__SSE__)
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved | kFlushBits);
+#endif
+    if (bound[static_cast<std::size_t>(c)] < bound[static_cast<std::size_t>(c + 1)])
+      body(bound[static_cast<std::size_t>(c)], bound[static_cast<std::size_t>(c + 1)]);
+#if defined(__SSE__)
+    _mm_setcsr(saved);
+#endif
+  }
+}
+
 template <class T>
-void gather_prev(Workspace<T>& w, std::int64_t step, const T* h) {
+void gather_prev(Workspace<T>& w, Block blk, const T* h) {
   const std::int64_t U = w.p.U;
-  const std::int64_t lo = w.plan.offset[static_cast<std::size_t>(step)];
-  const std::int64_t n = w.plan.offset[static_cast<std::size_t>(step + 1)] - lo;
   const T* d = w.rdrop.defined() ? w.rdrop.template data<T>() : nullptr;
-  parallel_for(n, row_grain(U), [&](std::int64_t i0, std::int64_t i1) {
-    for (std::int64_t i = i0; i < i1; ++i) {
-      std::int64_t b = w.plan.row[static_cast<std::size_t>(lo + i)];
-      T* dst = w.hprev + (lo + i) * U;
+  parallel_for(blk.n(), row_grain(U), [&](std::int64_t i0, std::int64_t i1) {
+    for (std::int64_t k = blk.lo + i0; k < blk.lo + i1; ++k) {
+      std::int64_t b = w.plan.row[static_cast<std::size_t>(k)];
+      T* dst = w.hprev + k * U;
       const T* src = h + b * U;
       if (d) {
         const T* db = d + b * U;
@@ -120,7 +162,8 @@ void fill_inactive_outputs(const Workspace<T>& w, T* y) {
   // Which (row, step) positions were written by the steps.
   std::vector<char> active(static_cast<std::size_t>(p.B * T_), 0);
   for (std::int64_t s = 0; s < T_; ++s)
-    for (std::int64_t k = w.plan.offset[static_cast<std::size_t>(s)]; k < w.plan.offset[static_cast<std::size_t>(s + 1)]; ++k)
+    for (std::int64_t k = w.plan.offset[static_cast<std::size_t>(s)];
+         k < w.plan.offset[static_cast<std::size_t>(s + 1)]; ++k)
       active[static_cast<std::size_t>(w.plan.row[static_cast<std::size_t>(k)] * T_ + s)] = 1;
   // Outputs are in processing order: position (b, s) of y holds step s.
   parallel_for(p.B, row_grain(T_ * U), [&](std::int64_t b0, std::int64_t b1) {
@@ -129,8 +172,10 @@ void fill_inactive_outputs(const Workspace<T>& w, T* y) {
       for (std::int64_t s = 0; s < T_; ++s) {
         if (active[static_cast<std::size_t>(b * T_ + s)]) continue;
         T* dst = y + (b * T_ + s) * U;
-        if (p.zero_output_for_mask || s < first) std::memset(dst, 0, static_cast<std::size_t>(U) * sizeof(T));
-        else std::memcpy(dst, dst - U, static_cast<std::size_t>(U) * sizeof(T));  // repeat the previous output
+        if (p.zero_output_for_mask || s < first)
+          std::memset(dst, 0, static_cast<std::size_t>(U) * sizeof(T));
+        else
+          std::memcpy(dst, dst - U, static_cast<std::size_t>(U) * sizeof(T));  // repeat the previous output
       }
     }
   });
@@ -148,28 +193,23 @@ void last_output(const Workspace<T>& w, const T* h, T* out) {
 }
 
 template <class T>
-void add_output_grad(const Workspace<T>& w, std::int64_t step, const T* dy, T* dh) {
+void add_output_grad(const Workspace<T>& w, std::int64_t step, Block blk, std::int64_t b0, std::int64_t b1, const T* dy,
+                     T* dh) {
   const Problem& p = w.p;
   const std::int64_t U = p.U;
-  // Active rows always depend on their new state; inactive rows repeat the state of their
-  // last step unless their output is zero (before the first step, or zero_output_for_mask).
-  const std::int64_t lo = w.plan.offset[static_cast<std::size_t>(step)];
-  const std::int64_t hi = w.plan.offset[static_cast<std::size_t>(step + 1)];
-  std::vector<char> active;
+  auto add = [&](std::int64_t b) {
+    const T* g = dy + (b * p.T + step) * U;
+    T* d = dh + b * U;
+    for (std::int64_t j = 0; j < U; ++j) d[j] += g[j];
+  };
+  // Active rows always depend on their new state; with zero_output_for_mask only they do.
+  // Otherwise inactive rows repeat the state of their last step -- once they had one.
   if (p.zero_output_for_mask) {
-    active.assign(static_cast<std::size_t>(p.B), 0);
-    for (std::int64_t k = lo; k < hi; ++k) active[static_cast<std::size_t>(w.plan.row[static_cast<std::size_t>(k)])] = 1;
+    for (std::int64_t k = blk.lo; k < blk.hi; ++k) add(w.plan.row[static_cast<std::size_t>(k)]);
+    return;
   }
-  parallel_for(p.B, row_grain(U), [&](std::int64_t b0, std::int64_t b1) {
-    for (std::int64_t b = b0; b < b1; ++b) {
-      bool depends = p.zero_output_for_mask ? active[static_cast<std::size_t>(b)] != 0
-                                            : w.plan.first[static_cast<std::size_t>(b)] <= step;
-      if (!depends) continue;
-      const T* g = dy + (b * p.T + step) * U;
-      T* d = dh + b * U;
-      for (std::int64_t j = 0; j < U; ++j) d[j] += g[j];
-    }
-  });
+  for (std::int64_t b = b0; b < b1; ++b)
+    if (w.plan.first[static_cast<std::size_t>(b)] <= step) add(b);
 }
 
 template <class T>
@@ -182,14 +222,12 @@ void add_last_grad(const Workspace<T>& w, const T* dlast, T* dh) {
 }
 
 template <class T>
-void scatter_prev_grad(const Workspace<T>& w, std::int64_t step, const T* tmp, T* dh) {
+void scatter_prev_grad(const Workspace<T>& w, Block blk, const T* tmp, T* dh) {
   const std::int64_t U = w.p.U;
-  const std::int64_t lo = w.plan.offset[static_cast<std::size_t>(step)];
-  const std::int64_t n = w.plan.offset[static_cast<std::size_t>(step + 1)] - lo;
   const T* d = w.rdrop.defined() ? w.rdrop.template data<T>() : nullptr;
-  parallel_for(n, row_grain(U), [&](std::int64_t i0, std::int64_t i1) {
+  parallel_for(blk.n(), row_grain(U), [&](std::int64_t i0, std::int64_t i1) {
     for (std::int64_t i = i0; i < i1; ++i) {
-      std::int64_t b = w.plan.row[static_cast<std::size_t>(lo + i)];
+      std::int64_t b = w.plan.row[static_cast<std::size_t>(blk.lo + i)];
       const T* src = tmp + i * U;
       T* dst = dh + b * U;
       if (d) {
@@ -224,19 +262,21 @@ void input_side_grads(const Workspace<T>& w, const T* dp, T* dx, T* dW, T* db) {
   gemm<T>(false, true, N, F, GU, dp, GU, w.W.template data<T>(), GU, T(0), dxp.data, F);
   parallel_for(N, row_grain(F), [&](std::int64_t k0, std::int64_t k1) {
     for (std::int64_t k = k0; k < k1; ++k)
-      std::memcpy(dx + w.plan.pos[static_cast<std::size_t>(k)] * F, dxp + k * F, static_cast<std::size_t>(F) * sizeof(T));
+      std::memcpy(dx + w.plan.pos[static_cast<std::size_t>(k)] * F, dxp + k * F,
+                  static_cast<std::size_t>(F) * sizeof(T));
   });
 }
 
-#define LAMINA_RNN_PASSES(T)                                                                           \
-  template void pack_and_project<T>(Workspace<T>&, const T*);                                          \
-  template void gather_prev<T>(Workspace<T>&, std::int64_t, const T*);                                 \
-  template void fill_inactive_outputs<T>(const Workspace<T>&, T*);                                     \
-  template void last_output<T>(const Workspace<T>&, const T*, T*);                                     \
-  template void add_output_grad<T>(const Workspace<T>&, std::int64_t, const T*, T*);                   \
-  template void add_last_grad<T>(const Workspace<T>&, const T*, T*);                                   \
-  template void scatter_prev_grad<T>(const Workspace<T>&, std::int64_t, const T*, T*);                 \
-  template void column_sums<T>(const T*, std::int64_t, std::int64_t, std::int64_t, T*);                \
+#define LAMINA_RNN_PASSES(T)                                                                                       \
+  template void pack_and_project<T>(Workspace<T>&, const T*);                                                      \
+  template void gather_prev<T>(Workspace<T>&, Block, const T*);                                                    \
+  template void fill_inactive_outputs<T>(const Workspace<T>&, T*);                                                 \
+  template void last_output<T>(const Workspace<T>&, const T*, T*);                                                 \
+  template void add_output_grad<T>(const Workspace<T>&, std::int64_t, Block, std::int64_t, std::int64_t, const T*, \
+                                   T*);                                                                            \
+  template void add_last_grad<T>(const Workspace<T>&, const T*, T*);                                               \
+  template void scatter_prev_grad<T>(const Workspace<T>&, Block, const T*, T*);                                    \
+  template void column_sums<T>(const T*, std::int64_t, std::int64_t, std::int64_t, T*);                            \
   template void input_side_grads<T>(const Workspace<T>&, const T*, T*, T*, T*);
 LAMINA_RNN_PASSES(float)
 LAMINA_RNN_PASSES(double)

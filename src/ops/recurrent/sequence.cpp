@@ -34,8 +34,10 @@ template <class T>
 Tensor state_from(const Tensor& src, const Shape& shape) {
   Tensor t = detail::empty(shape, dtype_of_v<T>);
   T* d = detail::mutable_data<T>(t);
-  if (src.defined()) std::memcpy(d, src.data<T>(), static_cast<std::size_t>(t.numel()) * sizeof(T));
-  else std::memset(d, 0, static_cast<std::size_t>(t.numel()) * sizeof(T));
+  if (src.defined())
+    std::memcpy(d, src.data<T>(), static_cast<std::size_t>(t.numel()) * sizeof(T));
+  else
+    std::memset(d, 0, static_cast<std::size_t>(t.numel()) * sizeof(T));
   return t;
 }
 
@@ -77,9 +79,15 @@ TensorList backward(const std::shared_ptr<Workspace<T>>& w, const Tensor& h0, co
   auto ptr = [](const Tensor& t) -> void* { return t.defined() ? detail::mutable_raw_data(t) : nullptr; };
   Grads out{.dx = ptr(dx), .dW = ptr(dW), .dR = ptr(dR), .db = ptr(db)};
   switch (p.cell) {
-    case Cell::Simple: simple_backward(*w, dy, dhp, out); break;
-    case Cell::LSTM: lstm_backward(*w, dy, dhp, detail::mutable_data<T>(dc), out); break;
-    case Cell::GRU: gru_backward(*w, dy, dhp, out); break;
+    case Cell::Simple:
+      simple_backward(*w, dy, dhp, out);
+      break;
+    case Cell::LSTM:
+      lstm_backward(*w, dy, dhp, detail::mutable_data<T>(dc), out);
+      break;
+    case Cell::GRU:
+      gru_backward(*w, dy, dhp, out);
+      break;
   }
   return TensorList{dx, needs[1] ? dh : Tensor(), needs[2] ? dc : Tensor(), dW, dR, db};
 }
@@ -110,19 +118,28 @@ TensorList forward(const char* op, const Problem& p, const SequenceInputs& in, c
   T* yp = detail::mutable_data<T>(y);
   T* seq = p.return_sequences ? yp : nullptr;
   switch (p.cell) {
-    case Cell::Simple: simple_forward(*w, hp, seq); break;
-    case Cell::LSTM: lstm_forward(*w, hp, detail::mutable_data<T>(c), seq); break;
-    case Cell::GRU: gru_forward(*w, hp, seq); break;
+    case Cell::Simple:
+      simple_forward(*w, hp, seq);
+      break;
+    case Cell::LSTM:
+      lstm_forward(*w, hp, detail::mutable_data<T>(c), seq);
+      break;
+    case Cell::GRU:
+      gru_forward(*w, hp, seq);
+      break;
   }
-  if (p.return_sequences) fill_inactive_outputs(*w, yp);
-  else last_output(*w, hp, yp);
+  if (p.return_sequences)
+    fill_inactive_outputs(*w, yp);
+  else
+    last_output(*w, hp, yp);
 
   if (p.return_sequences && !m.empty()) {
     // The output mask follows the outputs: in processing order (reversed under go_backwards).
     std::vector<bool> om(m.size());
     for (std::int64_t b = 0; b < p.B; ++b)
       for (std::int64_t s = 0; s < p.T; ++s)
-        om[static_cast<std::size_t>(b * p.T + s)] = m[static_cast<std::size_t>(b * p.T + w->plan.time(s, p.T, p.go_backwards))];
+        om[static_cast<std::size_t>(b * p.T + s)] =
+            m[static_cast<std::size_t>(b * p.T + w->plan.time(s, p.T, p.go_backwards))];
     detail::set_mask(y, tensor(om, Shape{p.B, p.T}, Bool));
   }
   TensorList outs{y, h};

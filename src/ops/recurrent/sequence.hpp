@@ -10,6 +10,7 @@
 // layout, so each step's recurrent GEMM works on one contiguous block of active rows and
 // padded positions are never touched.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,14 +39,12 @@ struct Problem {
 };
 
 struct StepPlan {
-  std::int64_t N = 0;                  // active (row, step) pairs: the real tokens
-  std::vector<std::int64_t> offset;    // T + 1 packed offsets
-  std::vector<std::int32_t> row;       // packed index -> batch row
-  std::vector<std::int64_t> pos;       // packed index -> row * T + time (its place in x)
-  std::vector<std::int64_t> first;     // per batch row: first active step (T if none)
-  std::int64_t time(std::int64_t step, std::int64_t T, bool backwards) const {
-    return backwards ? T - 1 - step : step;
-  }
+  std::int64_t N = 0;                // active (row, step) pairs: the real tokens
+  std::vector<std::int64_t> offset;  // T + 1 packed offsets
+  std::vector<std::int32_t> row;     // packed index -> batch row
+  std::vector<std::int64_t> pos;     // packed index -> row * T + time (its place in x)
+  std::vector<std::int64_t> first;   // per batch row: first active step (T if none)
+  std::int64_t time(std::int64_t step, std::int64_t T, bool backwards) const { return backwards ? T - 1 - step : step; }
 };
 // `mask` is (B, T) row-major or null (all valid).
 StepPlan make_plan(const bool* mask, std::int64_t B, std::int64_t T, bool backwards);
@@ -68,10 +67,10 @@ template <class T>
 struct Workspace {
   Problem p;
   StepPlan plan;
-  Tensor x, W, R, b, rdrop;  // inputs (kept alive; b and rdrop may be undefined)
-  Buffer<T> xp;              // (N, F) inputs of the active rows
-  Buffer<T> gates;           // (N, G*U) pre-activations, then activated gates
-  Buffer<T> hprev;           // (N, U) h_{t-1} of active rows (times recurrent dropout): GEMM operand
+  Tensor x, W, R, b, rdrop;    // inputs (kept alive; b and rdrop may be undefined)
+  Buffer<T> xp;                // (N, F) inputs of the active rows
+  Buffer<T> gates;             // (N, G*U) pre-activations, then activated gates
+  Buffer<T> hprev;             // (N, U) h_{t-1} of active rows (times recurrent dropout): GEMM operand
   Buffer<T> aux1, aux2, aux3;  // cell-specific saved values (see each cell)
 };
 
@@ -95,49 +94,81 @@ class FlushDenormals {
 // ---- BLAS (row-major) ----
 // C(m, n) = alpha * op(A) op(B) + beta * C
 template <class T>
-void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, const T* a,
-          std::int64_t lda, const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc);
+void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std::int64_t lda,
+          const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc);
 
 // ---- activations over contiguous spans (vectorised in float32) ----
-template <class T> void activate(Act a, T* v, std::int64_t n);
+template <class T>
+void activate(Act a, T* v, std::int64_t n);
 // g[i] *= act'(y[i]) where y = act(x): every supported derivative is a function of y.
-template <class T> void scale_by_derivative(Act a, const T* y, T* g, std::int64_t n);
+template <class T>
+void scale_by_derivative(Act a, const T* y, T* g, std::int64_t n);
 
 // ---- shared passes ----
 // xp <- x[row, time] for every packed row; gates <- input bias, then += xp @ W.
-template <class T> void pack_and_project(Workspace<T>& w, const T* input_bias);
-// hprev block of `step` <- h[row] (times the recurrent dropout of that row).
-template <class T> void gather_prev(Workspace<T>& w, std::int64_t step, const T* h);
+template <class T>
+void pack_and_project(Workspace<T>& w, const T* input_bias);
+// Packed rows [lo, hi) of `step` whose batch row is in [b0, b1) (rows are ascending
+// within a step, so they are contiguous).
+struct Block {
+  std::int64_t lo = 0, hi = 0;
+  std::int64_t n() const { return hi - lo; }
+};
+Block step_block(const StepPlan& plan, std::int64_t step, std::int64_t b0, std::int64_t b1);
+// Splits the batch rows into contiguous ranges holding about equal numbers of real tokens,
+// one per thread, and runs body(b0, b1) on each. Rows are independent sequences, so each
+// thread runs all steps of its rows without waiting for the other: no fork/join per step,
+// which matters most when the cores are shared. BLAS calls inside run single-threaded.
+// The body must not throw and must not allocate (scratch is allocated before).
+void for_row_chunks(const StepPlan& plan, std::int64_t B, const std::function<void(std::int64_t, std::int64_t)>& body);
+
+// hprev rows of `blk` <- h[row] (times the recurrent dropout of that row).
+template <class T>
+void gather_prev(Workspace<T>& w, Block blk, const T* h);
 // Writes the outputs of inactive positions of y (B, T, U) (active ones were written by
 // the steps): the previous output of the row, or 0 before its first step / with
 // zero_output_for_mask.
-template <class T> void fill_inactive_outputs(const Workspace<T>& w, T* y);
+template <class T>
+void fill_inactive_outputs(const Workspace<T>& w, T* y);
 // Last output (B, U): h for rows that had a valid step, 0 otherwise.
-template <class T> void last_output(const Workspace<T>& w, const T* h, T* out);
-// dH[b] += dY[b, step] where output (b, step) depends on the state.
-template <class T> void add_output_grad(const Workspace<T>& w, std::int64_t step, const T* dy, T* dh);
+template <class T>
+void last_output(const Workspace<T>& w, const T* h, T* out);
+// dH[b] += dY[b, step] for rows b in [b0, b1) whose output at `step` depends on the state
+// (`blk` holds the rows active at the step).
+template <class T>
+void add_output_grad(const Workspace<T>& w, std::int64_t step, Block blk, std::int64_t b0, std::int64_t b1, const T* dy,
+                     T* dh);
 // dH[b] += dLast[b] for rows with a valid step.
-template <class T> void add_last_grad(const Workspace<T>& w, const T* dlast, T* dh);
-// dH[row] (+)= tmp (n, U) for the active rows of `step`, times the recurrent dropout.
-template <class T> void scatter_prev_grad(const Workspace<T>& w, std::int64_t step, const T* tmp, T* dh);
+template <class T>
+void add_last_grad(const Workspace<T>& w, const T* dlast, T* dh);
+// dH[row] += tmp (n, U) for the rows of `blk`, times the recurrent dropout.
+template <class T>
+void scatter_prev_grad(const Workspace<T>& w, Block blk, const T* tmp, T* dh);
 // From dP (N, G*U), the gradient of the gate pre-activations on the input side: dx
 // (B, T, F) (zero at masked steps), dW (F, G*U), and column sums into db (may be null).
-template <class T> void input_side_grads(const Workspace<T>& w, const T* dp, T* dx, T* dW, T* db);
+template <class T>
+void input_side_grads(const Workspace<T>& w, const T* dp, T* dx, T* dW, T* db);
 // Column sums of a (N, cols) block with leading dimension ld, into out (cols).
-template <class T> void column_sums(const T* a, std::int64_t n, std::int64_t cols, std::int64_t ld, T* out);
+template <class T>
+void column_sums(const T* a, std::int64_t n, std::int64_t cols, std::int64_t ld, T* out);
 
 // Elements of work per thread chunk in the row passes. A step's gate pass at batch 64 (64
 // rows of 4 * 256 gates) stays on one thread: a fork/join per step costs more than it
 // saves, and far more when the cores are shared.
 inline constexpr std::int64_t kRowPassGrain = std::int64_t{1} << 17;
 // Rows per parallel chunk for a pass doing `width` elements of work per row.
-inline std::int64_t row_grain(std::int64_t width) { return std::max<std::int64_t>(1, kRowPassGrain / std::max<std::int64_t>(width, 1)); }
+inline std::int64_t row_grain(std::int64_t width) {
+  return std::max<std::int64_t>(1, kRowPassGrain / std::max<std::int64_t>(width, 1));
+}
 
 // ---- the cells: forward fills outputs and states; backward consumes gradients ----
 // y: (B, T, U) when return_sequences (else null); h (and c) start as the initial states.
-template <class T> void simple_forward(Workspace<T>& w, T* h, T* y);
-template <class T> void lstm_forward(Workspace<T>& w, T* h, T* c, T* y);
-template <class T> void gru_forward(Workspace<T>& w, T* h, T* y);
+template <class T>
+void simple_forward(Workspace<T>& w, T* h, T* y);
+template <class T>
+void lstm_forward(Workspace<T>& w, T* h, T* c, T* y);
+template <class T>
+void gru_forward(Workspace<T>& w, T* h, T* y);
 
 // dh (and dc) start as the gradients of the final states (plus the last output) and end
 // as the gradients of the initial states. dy: (B, T, U) or null.
@@ -147,9 +178,12 @@ struct Grads {
   void* dR = nullptr;  // (U, G*U)
   void* db = nullptr;  // bias shape, or null when there is no bias
 };
-template <class T> void simple_backward(Workspace<T>& w, const T* dy, T* dh, const Grads& g);
-template <class T> void lstm_backward(Workspace<T>& w, const T* dy, T* dh, T* dc, const Grads& g);
-template <class T> void gru_backward(Workspace<T>& w, const T* dy, T* dh, const Grads& g);
+template <class T>
+void simple_backward(Workspace<T>& w, const T* dy, T* dh, const Grads& g);
+template <class T>
+void lstm_backward(Workspace<T>& w, const T* dy, T* dh, T* dc, const Grads& g);
+template <class T>
+void gru_backward(Workspace<T>& w, const T* dy, T* dh, const Grads& g);
 
 // ---- checks and spec inference (concrete or symbolic inputs) ----
 struct SequenceInputs {
