@@ -189,6 +189,34 @@ TEST(RnnOps, Float32ActivationsSaturateWithoutNaN) {
   }
 }
 
+TEST(RnnOps, ZeroSizedInputs) {
+  // Empty batch, no steps, no features, everything masked: shapes right, no crash, and
+  // gradients of the right shapes (zeros where nothing flowed).
+  struct Case {
+    std::int64_t B, T, F;
+    bool all_masked;
+  };
+  for (Case c : {Case{0, 3, 2, false}, Case{2, 0, 2, false}, Case{2, 3, 0, false}, Case{2, 3, 2, true}}) {
+    lm::Tensor x = lm::ones({c.B, c.T, c.F}, lm::Float64);
+    if (c.all_masked) x = x.with_mask(lm::zeros({c.B, c.T}, lm::Bool));
+    lm::Tensor W = lm::ones({c.F, 8}, lm::Float64), R = lm::ones({2, 8}, lm::Float64), b = lm::ones({8}, lm::Float64);
+    lm::Tensor h0 = lm::ones({c.B, 2}, lm::Float64);
+    lm::GradientTape tape;
+    for (const auto& t : {x, W, R, b, h0}) tape.watch(t);
+    lm::TensorList outs = lm::lstm_sequence(x, {}, h0, {}, W, R, b, {.return_sequences = true});
+    EXPECT_SHAPE(outs[0], (lm::Shape{c.B, c.T, 2}));
+    EXPECT_SHAPE(outs[1], (lm::Shape{c.B, 2}));
+    if (c.T == 0 || c.all_masked) {
+      EXPECT_VALUES(outs[1], h0.to_vector<double>(), 0.0);  // no valid step: the initial state
+    }
+    auto g = tape.gradient(lm::sum(outs[0].without_mask()) + lm::sum(outs[1]), lm::TensorList{x, W, R, b, h0},
+                           {.unconnected = lm::Unconnected::Zero});
+    EXPECT_SHAPE(*g[0], x.shape());
+    EXPECT_SHAPE(*g[1], W.shape());
+    EXPECT_SHAPE(*g[4], h0.shape());
+  }
+}
+
 TEST(RnnLayers, WeightsConfigAndInitialValues) {
   auto lstm = LSTM(3, {.return_sequences = true, .name = "enc"});
   lstm(seq(1, 2, 5));

@@ -141,6 +141,7 @@ TEST(RnnMasking, OneAndTwoThreadsAgree) {
   for (int b = 0; b < B; ++b)
     for (int t = 0; t < T; ++t) m[static_cast<std::size_t>(b * T + t)] = t < 1 + (b * 5) % T;
   x = x.with_mask(lm::tensor(m, lm::Shape{B, T}, lm::Bool));
+  const int saved_threads = lm::num_threads();
   for (Kind kind : {Kind::LSTM, Kind::GRU, Kind::GRUBefore, Kind::Simple}) {
     auto layer = make_rnn(kind, U, {.return_sequences = true});
     std::vector<std::vector<double>> runs;
@@ -157,7 +158,7 @@ TEST(RnnMasking, OneAndTwoThreadsAgree) {
     ASSERT_EQ(runs[0].size(), runs[1].size());
     for (std::size_t i = 0; i < runs[0].size(); ++i) ASSERT_NEAR(runs[0][i], runs[1][i], 1e-12) << kind_name(kind);
   }
-  lm::set_num_threads(2);
+  lm::set_num_threads(saved_threads);
 }
 
 TEST(RnnMasking, DropoutOnlyWhenTrainingAndDeterministicPerSeed) {
