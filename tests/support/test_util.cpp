@@ -16,8 +16,9 @@ namespace lamina::testing {
     return ::testing::AssertionFailure() << "has " << got.size() << " values, expected " << expected.size()
                                          << "\n" << t;
   for (std::size_t i = 0; i < got.size(); ++i) {
-    bool both_nan = std::isnan(got[i]) && std::isnan(expected[i]);
-    if (!both_nan && !(std::fabs(got[i] - expected[i]) <= tol))
+    bool same_special = (std::isnan(got[i]) && std::isnan(expected[i])) ||
+                        (std::isinf(got[i]) && got[i] == expected[i]);
+    if (!same_special && !(std::fabs(got[i] - expected[i]) <= tol))
       return ::testing::AssertionFailure() << "value " << i << " is " << got[i] << ", expected " << expected[i]
                                            << " (tol " << tol << ")\n" << t;
   }

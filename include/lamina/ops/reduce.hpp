@@ -9,6 +9,9 @@
 // marked invalid. That mask is kept whenever mask axes remain (it is decided from
 // shapes, so a model's mask structure is known when it is built); reducing every mask
 // axis leaves no mask. Gradients are exactly zero at masked entries.
+//
+// Over a zero-size (unmasked) axis: sum 0, prod 1, mean 0 (not NaN), any false, all true,
+// logsumexp -inf; max/min/argmax/argmin raise ValueError (there is nothing to pick).
 #include <cstdint>
 #include <vector>
 

@@ -25,7 +25,8 @@ Tensor reshape(const Tensor& x, const Shape& shape);
 Tensor transpose(const Tensor& x, const Axes& perm = {});
 inline Tensor permute(const Tensor& x, const Axes& perm) { return transpose(x, perm); }
 Tensor expand_dims(const Tensor& x, std::int64_t axis);
-// Removes the given size-1 axes (all size-1 axes when empty).
+// Removes the given size-1 axes (all size-1 axes when empty; an unknown (None) dim is
+// then kept, since its size is not known when the model is built).
 Tensor squeeze(const Tensor& x, const Axes& axes = {});
 Tensor concat(const TensorList& xs, std::int64_t axis);
 Tensor stack(const TensorList& xs, std::int64_t axis = 0);
@@ -44,11 +45,16 @@ struct Range {
 Tensor slice(const Tensor& x, const std::vector<Range>& ranges);
 Tensor slice(const Tensor& x, std::int64_t axis, Range range);
 
-// (before, after) per axis, filled with `value`.
+// (before, after) per axis (one pair per axis, >= 0), filled with `value`, which must
+// fit the tensor's dtype.
 Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& paddings,
            Scalar value = 0);
+// reps >= 1; when reps and the shape differ in length the shorter gets leading 1s (NumPy).
 Tensor tile(const Tensor& x, const std::vector<std::int64_t>& reps);
+// Reverses the given axes (every axis when empty).
 Tensor flip(const Tensor& x, const Axes& axes);
+// A None dim in `shape` keeps the input's aligned dim (so a symbolic graph can broadcast
+// to (None, 4)); new leading dims must be known.
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
 
 }  // namespace lamina

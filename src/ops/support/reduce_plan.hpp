@@ -41,6 +41,8 @@ MaskView mask_view(const Tensor& x);
 // Reduces x (read as In) over plan.axes into Acc values, skipping invalid entries when
 // the reduction covers masked axes. Returns accumulators (kept_shape order, row-major)
 // and, when `counts` is non-null, the number of valid entries reduced into each.
+// Acc must not be bool: std::vector<bool> packs bits, so threads writing neighbouring
+// outputs would race (accumulate in std::uint8_t instead).
 template <class In, class Acc, class Combine>
 std::vector<Acc> reduce_values(const Tensor& x, const ReducePlan& plan, Acc init, Combine combine,
                                std::vector<std::int64_t>* counts);

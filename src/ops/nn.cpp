@@ -1,0 +1,232 @@
+// softmax and log_softmax: one kernel over the rows of an axis (max-shifted, so large
+// logits never overflow), mask-aware, with analytic gradients.
+//
+// Masks: when the axis is covered by the mask, masked entries are left out of the max
+// and of the sum and get 0 (probability or log-probability); a row with no valid entry
+// is all zeros. Otherwise the mask only passes through.
+#include "lamina/ops/nn.hpp"
+
+#include <array>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "core/parallel.hpp"
+#include "lamina/core/error.hpp"
+#include "lamina/core/recording.hpp"
+#include "lamina/ops/cast.hpp"
+#include "lamina/ops/elementwise.hpp"
+#include "lamina/ops/reduce.hpp"
+#include "ops/support/elementwise_op.hpp"
+#include "ops/support/reduce_plan.hpp"
+
+namespace lamina {
+
+namespace {
+
+// x viewed as (outer, n, inner) around the softmax axis; optional validity mask.
+struct Rows {
+  std::int64_t outer = 1, n = 1, inner = 1;
+  // Mask over the leading axes, axis included: element (o, k, i) is valid when
+  // mask[(o * n + k) * per_row + i / mask_div] (mask_div divides inner).
+  const bool* mask = nullptr;
+  std::int64_t mask_div = 1, per_row = 1;
+};
+
+// Elements handled per task on the strided path (the axis is not the last one): the inner
+// loops then run over contiguous memory across `kTile` independent rows.
+constexpr std::int64_t kTile = 256;
+
+// Softmax of one contiguous row x[0..n) into y; `valid` null means all valid.
+template <class T, bool Log>
+void row_contiguous(const T* x, T* y, std::int64_t n, const bool* valid) {
+  using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
+  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  if (valid == nullptr) {
+    T mx = kNegInf;
+    for (std::int64_t k = 0; k < n; ++k) mx = x[k] > mx ? x[k] : mx;
+    Acc s = 0;
+    for (std::int64_t k = 0; k < n; ++k) {
+      T e = std::exp(x[k] - mx);
+      if constexpr (!Log) y[k] = e;
+      s += e;
+    }
+    if constexpr (Log) {
+      const T ls = static_cast<T>(std::log(s));
+      for (std::int64_t k = 0; k < n; ++k) y[k] = (x[k] - mx) - ls;
+    } else {
+      const T inv = static_cast<T>(1 / s);
+      for (std::int64_t k = 0; k < n; ++k) y[k] *= inv;
+    }
+    return;
+  }
+  T mx = kNegInf;
+  bool any = false;
+  for (std::int64_t k = 0; k < n; ++k) {
+    any = any || valid[k];
+    mx = valid[k] && x[k] > mx ? x[k] : mx;
+  }
+  if (!any) {  // all masked: zeros, never NaN
+    for (std::int64_t k = 0; k < n; ++k) y[k] = T(0);
+    return;
+  }
+  Acc s = 0;
+  for (std::int64_t k = 0; k < n; ++k) {
+    T e = valid[k] ? std::exp(x[k] - mx) : T(0);
+    if constexpr (!Log) y[k] = e;
+    s += e;
+  }
+  if constexpr (Log) {
+    const T ls = static_cast<T>(std::log(s));
+    for (std::int64_t k = 0; k < n; ++k) y[k] = valid[k] ? (x[k] - mx) - ls : T(0);
+  } else {
+    const T inv = static_cast<T>(1 / s);
+    for (std::int64_t k = 0; k < n; ++k) y[k] *= inv;
+  }
+}
+
+// Softmax over the middle axis of block (n, inner) for columns [i0, i1) (< kTile of them).
+template <class T, bool Log, bool Masked>
+void rows_strided(const T* x, T* y, const Rows& r, std::int64_t o, std::int64_t i0, std::int64_t i1) {
+  using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
+  const std::int64_t w = i1 - i0, inner = r.inner;
+  std::array<T, kTile> mx;
+  std::array<Acc, kTile> s;
+  std::array<bool, kTile> any;
+  std::array<std::int64_t, kTile> mcol;  // mask column of each element column
+  mx.fill(-std::numeric_limits<T>::infinity());
+  s.fill(Acc(0));
+  any.fill(!Masked);
+  if constexpr (Masked)
+    for (std::int64_t j = 0; j < w; ++j) mcol[j] = (i0 + j) / r.mask_div;
+  auto valid_row = [&](std::int64_t k) { return r.mask + (o * r.n + k) * r.per_row; };
+  const T* xb = x + o * r.n * inner + i0;
+  T* yb = y + o * r.n * inner + i0;
+
+  for (std::int64_t k = 0; k < r.n; ++k) {
+    const T* xr = xb + k * inner;
+    if constexpr (Masked) {
+      const bool* v = valid_row(k);
+      for (std::int64_t j = 0; j < w; ++j) {
+        bool ok = v[mcol[j]];
+        any[j] = any[j] || ok;
+        mx[j] = ok && xr[j] > mx[j] ? xr[j] : mx[j];
+      }
+    } else {
+      for (std::int64_t j = 0; j < w; ++j) mx[j] = xr[j] > mx[j] ? xr[j] : mx[j];
+    }
+  }
+  for (std::int64_t k = 0; k < r.n; ++k) {
+    const T* xr = xb + k * inner;
+    T* yr = yb + k * inner;
+    const bool* v = Masked ? valid_row(k) : nullptr;
+    for (std::int64_t j = 0; j < w; ++j) {
+      T e = (!Masked || v[mcol[j]]) ? std::exp(xr[j] - mx[j]) : T(0);
+      if constexpr (!Log) yr[j] = e;
+      s[j] += e;
+    }
+  }
+  std::array<T, kTile> f;  // Log: log of the sum; else: 1 / sum (0 for an all-masked column)
+  for (std::int64_t j = 0; j < w; ++j)
+    f[j] = any[j] ? static_cast<T>(Log ? std::log(s[j]) : 1 / s[j]) : T(0);
+  for (std::int64_t k = 0; k < r.n; ++k) {
+    const T* xr = xb + k * inner;
+    T* yr = yb + k * inner;
+    const bool* v = Masked ? valid_row(k) : nullptr;
+    for (std::int64_t j = 0; j < w; ++j) {
+      if constexpr (Log) yr[j] = (!Masked || v[mcol[j]]) ? (xr[j] - mx[j]) - f[j] : T(0);
+      else yr[j] *= f[j];
+    }
+  }
+}
+
+template <class T, bool Log>
+void softmax_kernel(const T* x, T* y, const Rows& r) {
+  const std::int64_t row_work = std::max<std::int64_t>(r.n, 1);
+  if (r.inner == 1) {
+    // mask_div divides inner, so it is 1: the validity of row o is mask[o * n ..].
+    const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / row_work);
+    detail::parallel_for(r.outer, grain, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t o = b; o < e; ++o)
+        row_contiguous<T, Log>(x + o * r.n, y + o * r.n, r.n, r.mask ? r.mask + o * r.n : nullptr);
+    });
+    return;
+  }
+  const std::int64_t tiles = (r.inner + kTile - 1) / kTile;
+  const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / (row_work * kTile));
+  detail::parallel_for(r.outer * tiles, grain, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t t = b; t < e; ++t) {
+      std::int64_t o = t / tiles, i0 = (t % tiles) * kTile, i1 = std::min(i0 + kTile, r.inner);
+      if (r.mask) rows_strided<T, Log, true>(x, y, r, o, i0, i1);
+      else rows_strided<T, Log, false>(x, y, r, o, i0, i1);
+    }
+  });
+}
+
+// The shared body of softmax and log_softmax (five steps of docs/writing-ops.md).
+template <bool Log>
+Tensor softmax_impl(const char* op, const Tensor& x, std::int64_t axis) {
+  detail::require_defined(x, op);
+  const std::int64_t ax = normalize_axis(axis, x.rank(), op);
+  const DType dt = detail::floating(x.dtype());
+  if (x.is_symbolic())
+    return symbolic_op(op, {x}, TensorSpec{x.shape(), dt, x.mask_rank()}, [axis](const TensorList& in) {
+      return Log ? log_softmax(in[0], axis) : softmax(in[0], axis);
+    });
+
+  Tensor cx = cast(x, dt);
+  const Shape& s = cx.shape();
+  const bool masked_axis = ax < cx.mask_rank();
+  Rows r;
+  for (std::int64_t i = 0; i < ax; ++i) r.outer *= s[i];
+  r.n = s[ax];
+  for (std::int64_t i = ax + 1; i < s.rank(); ++i) r.inner *= s[i];
+  Tensor mask = masked_axis ? cx.mask() : Tensor();
+  if (masked_axis) {
+    std::int64_t after = 1;  // elements per mask entry
+    for (std::int64_t i = cx.mask_rank(); i < s.rank(); ++i) after *= s[i];
+    r.mask = mask.data<bool>();
+    r.mask_div = after;
+    r.per_row = after == 0 ? 0 : r.inner / after;
+  }
+  Tensor out = detail::empty(s, dt);
+  if (cx.numel() > 0) {
+    visit_dtype(dt, [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (std::is_floating_point_v<T>) softmax_kernel<T, Log>(cx.data<T>(), detail::mutable_data<T>(out), r);
+    });
+  }
+  detail::set_mask(out, cx.mask());
+
+  if (recording_active())
+    record_gradient(op, {cx}, {out}, [cx, out, ax, masked_axis](const TensorList& g, const std::vector<bool>&) {
+      const Tensor y = out.without_mask();
+      const Tensor& gy = g[0];
+      if constexpr (!Log) {
+        // y (g - sum(g y)); y is exactly 0 at masked entries, so they get exactly 0.
+        return TensorList{y * (gy - sum(gy * y, ax, /*keepdims=*/true))};
+      } else {
+        Tensor p = exp(y);
+        if (!masked_axis) return TensorList{gy - p * sum(gy, ax, /*keepdims=*/true)};
+        // Only valid entries take part (log-prob 0 at masked ones is not a real log p).
+        Tensor w = detail::mask_weights(cx, y.dtype());
+        Tensor gw = gy * w;
+        return TensorList{gw - p * w * sum(gw, ax, /*keepdims=*/true)};
+      }
+    });
+  return out;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, std::int64_t axis) {
+  OpScope scope("softmax");
+  return softmax_impl<false>("softmax", x, axis);
+}
+
+Tensor log_softmax(const Tensor& x, std::int64_t axis) {
+  OpScope scope("log_softmax");
+  return softmax_impl<true>("log_softmax", x, axis);
+}
+
+}  // namespace lamina
