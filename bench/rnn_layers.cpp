@@ -9,6 +9,7 @@
 //     masked. One iteration is one pass over the 4 batches (26,566 real tokens), as one
 //     repetition of the peer's script. The peer's numbers also include an Embedding, a
 //     Linear head, the loss and Adam; these measure the recurrent layer alone.
+//     PeerBiLstmTrain runs Bidirectional(LSTM) (output: both final states concatenated).
 // The last argument is the thread count (lm::set_num_threads).
 #include <benchmark/benchmark.h>
 
@@ -71,16 +72,19 @@ std::vector<Batch> peer_batches() {
   return out;
 }
 
-lm::LayerRef make_layer(bool gru) {
-  if (gru) return GRU(kUnits);
+enum class Kind { LSTM, GRU, BiLSTM };
+
+lm::LayerRef make_layer(Kind kind) {
+  if (kind == Kind::GRU) return GRU(kUnits);
+  if (kind == Kind::BiLSTM) return Bidirectional(LSTM(kUnits));  // final states of both directions, concatenated
   return LSTM(kUnits);
 }
 
 // One pass over the batches: the layer's final output, and with `train` its gradients
 // w.r.t. the weights and the input (as when an Embedding feeds it).
-void run(benchmark::State& state, const std::vector<Batch>& batches, bool gru, bool train, std::int64_t threads) {
+void run(benchmark::State& state, const std::vector<Batch>& batches, Kind kind, bool train, std::int64_t threads) {
   lm::set_num_threads(static_cast<int>(threads));
-  lm::LayerRef layer = make_layer(gru);
+  lm::LayerRef layer = make_layer(kind);
   for (const auto& b : batches) layer(b.x);  // build, warm the allocator cache
   lm::TensorList weights;
   for (const auto& w : layer->trainable_weights()) weights.push_back(w.value());
@@ -109,14 +113,15 @@ void run(benchmark::State& state, const std::vector<Batch>& batches, bool gru, b
 
 // Uniform: args (T, threads). Peer: args (threads).
 int T(const benchmark::State& s) { return static_cast<int>(s.range(0)); }
-void BM_LstmForward(benchmark::State& s) { run(s, uniform_batches(T(s)), false, false, s.range(1)); }
-void BM_LstmTrain(benchmark::State& s) { run(s, uniform_batches(T(s)), false, true, s.range(1)); }
-void BM_GruForward(benchmark::State& s) { run(s, uniform_batches(T(s)), true, false, s.range(1)); }
-void BM_GruTrain(benchmark::State& s) { run(s, uniform_batches(T(s)), true, true, s.range(1)); }
-void BM_PeerLstmForward(benchmark::State& s) { run(s, peer_batches(), false, false, s.range(0)); }
-void BM_PeerLstmTrain(benchmark::State& s) { run(s, peer_batches(), false, true, s.range(0)); }
-void BM_PeerGruForward(benchmark::State& s) { run(s, peer_batches(), true, false, s.range(0)); }
-void BM_PeerGruTrain(benchmark::State& s) { run(s, peer_batches(), true, true, s.range(0)); }
+void BM_LstmForward(benchmark::State& s) { run(s, uniform_batches(T(s)), Kind::LSTM, false, s.range(1)); }
+void BM_LstmTrain(benchmark::State& s) { run(s, uniform_batches(T(s)), Kind::LSTM, true, s.range(1)); }
+void BM_GruForward(benchmark::State& s) { run(s, uniform_batches(T(s)), Kind::GRU, false, s.range(1)); }
+void BM_GruTrain(benchmark::State& s) { run(s, uniform_batches(T(s)), Kind::GRU, true, s.range(1)); }
+void BM_PeerLstmForward(benchmark::State& s) { run(s, peer_batches(), Kind::LSTM, false, s.range(0)); }
+void BM_PeerLstmTrain(benchmark::State& s) { run(s, peer_batches(), Kind::LSTM, true, s.range(0)); }
+void BM_PeerGruForward(benchmark::State& s) { run(s, peer_batches(), Kind::GRU, false, s.range(0)); }
+void BM_PeerGruTrain(benchmark::State& s) { run(s, peer_batches(), Kind::GRU, true, s.range(0)); }
+void BM_PeerBiLstmTrain(benchmark::State& s) { run(s, peer_batches(), Kind::BiLSTM, true, s.range(0)); }
 
 void uniform_args(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2})
@@ -127,10 +132,22 @@ void peer_args(benchmark::internal::Benchmark* b) {
   b->Arg(1)->Arg(2)->ArgNames({"threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
+// Inference latency of one sequence (batch 1, length 50), as the peer's rnn_infer.py.
+void BM_LstmLatency(benchmark::State& s) {
+  lm::set_num_threads(static_cast<int>(s.range(0)));
+  lm::LayerRef layer = LSTM(kUnits);
+  lm::Tensor x = lm::random_normal({1, 50, kFeatures}, {.seed = 3});
+  layer(x);
+  for (auto _ : s) benchmark::DoNotOptimize(layer(x).raw_data());
+  lm::set_num_threads(2);
+}
+
 BENCHMARK(BM_PeerLstmTrain)->Apply(peer_args);
 BENCHMARK(BM_PeerGruTrain)->Apply(peer_args);
+BENCHMARK(BM_PeerBiLstmTrain)->Apply(peer_args);
 BENCHMARK(BM_PeerLstmForward)->Apply(peer_args);
 BENCHMARK(BM_PeerGruForward)->Apply(peer_args);
+BENCHMARK(BM_LstmLatency)->Arg(1)->Arg(2)->ArgNames({"threads"})->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_LstmForward)->Apply(uniform_args);
 BENCHMARK(BM_LstmTrain)->Apply(uniform_args);
 BENCHMARK(BM_GruForward)->Apply(uniform_args);

@@ -73,6 +73,11 @@ void gemm<float>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t 
       for (std::int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(float));
     return;
   }
+  if (m == 1 && !ta) {  // one active row (batch 1, or the tail of long sequences): GEMV, no packing
+    if (tb) cblas_sgemv(CblasRowMajor, CblasNoTrans, bi(n), bi(k), 1, b, bi(ldb), a, 1, beta, c, 1);
+    else cblas_sgemv(CblasRowMajor, CblasTrans, bi(k), bi(n), 1, b, bi(ldb), a, 1, beta, c, 1);
+    return;
+  }
   cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), bi(m), bi(n), bi(k), 1.0f, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
 }
 
@@ -83,6 +88,11 @@ void gemm<double>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t
   if (k == 0) {  // nothing to multiply (and the BLAS rejects leading dimensions of 0)
     if (beta == double(0))
       for (std::int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(double));
+    return;
+  }
+  if (m == 1 && !ta) {  // one active row (batch 1, or the tail of long sequences): GEMV, no packing
+    if (tb) cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(n), bi(k), 1, b, bi(ldb), a, 1, beta, c, 1);
+    else cblas_dgemv(CblasRowMajor, CblasTrans, bi(k), bi(n), 1, b, bi(ldb), a, 1, beta, c, 1);
     return;
   }
   cblas_dgemm(CblasRowMajor, tr(ta), tr(tb), bi(m), bi(n), bi(k), 1.0, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
