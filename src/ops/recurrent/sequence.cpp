@@ -164,7 +164,7 @@ TensorList run_sequence(const char* op, Cell cell, const SequenceInputs& in, con
   Problem p = infer_problem(cell, in, options);
   Tensor mask = in.mask.defined() ? in.mask : in.x.mask();
   check_mask(mask, p);
-  std::vector<TensorSpec> specs = output_specs(p, mask.defined() || (!in.mask.defined() && in.x.has_mask()));
+  std::vector<TensorSpec> specs = output_specs(p, mask.defined());
 
   TensorList all{in.x, in.mask, in.h0, in.c0, in.W, in.R, in.b, in.rdrop};
   if (any_symbolic(all)) {

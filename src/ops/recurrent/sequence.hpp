@@ -70,8 +70,12 @@ struct Workspace {
   Tensor x, W, R, b, rdrop;    // inputs (kept alive; b and rdrop may be undefined)
   Buffer<T> xp;                // (N, F) inputs of the active rows
   Buffer<T> gates;             // (N, G*U) pre-activations, then activated gates
-  Buffer<T> hprev;             // (N, U) h_{t-1} of active rows (times recurrent dropout): GEMM operand
-  Buffer<T> aux1, aux2, aux3;  // cell-specific saved values (see each cell)
+  // (N, U) h_{t-1} of the active rows (times recurrent dropout): each step gathers its rows
+  // here and multiplies this block by R. It doubles as the history dR needs, so rows are
+  // copied even when the active rows are a prefix (a copy of U per row, against 2 U G U
+  // flops of the GEMM).
+  Buffer<T> hprev;
+  Buffer<T> aux1, aux2;  // cell-specific saved values (see each cell)
 };
 
 // Flushes denormals to zero (FTZ/DAZ) on this thread and on the OpenMP pool -- which the
@@ -92,7 +96,7 @@ class FlushDenormals {
 };
 
 // ---- BLAS (row-major) ----
-// C(m, n) = alpha * op(A) op(B) + beta * C
+// C(m, n) = op(A) op(B) + beta * C (a GEMV when m == 1)
 template <class T>
 void gemm(bool trans_a, bool trans_b, std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std::int64_t lda,
           const T* b, std::int64_t ldb, T beta, T* c, std::int64_t ldc);
