@@ -13,16 +13,15 @@ struct BiRef {
   rnnref::Result rf, rb;
 };
 
+// `gb`: the wrapped layer has go_backwards (then the "backward" copy runs forward), as Keras.
 BiRef reference(Kind kind, const rnnref::Sizes& s, const rnnref::Params& pf, const rnnref::Params& pb, const Vec& x,
-                const std::vector<char>& mask, bool seq) {
+                const std::vector<char>& mask, bool seq, bool gb) {
   BiRef r;
-  r.rf =
-      rnnref::run(kind, s, pf, x, mask, {.go_backwards = false, .return_sequences = seq, .zero_output_for_mask = seq});
-  r.rb =
-      rnnref::run(kind, s, pb, x, mask, {.go_backwards = true, .return_sequences = seq, .zero_output_for_mask = seq});
+  r.rf = rnnref::run(kind, s, pf, x, mask, {.go_backwards = gb, .return_sequences = seq, .zero_output_for_mask = seq});
+  r.rb = rnnref::run(kind, s, pb, x, mask, {.go_backwards = !gb, .return_sequences = seq, .zero_output_for_mask = seq});
   r.fwd = r.rf.y;
   r.bwd = r.rb.y;
-  if (seq)  // the backward run's outputs are in processing order: put them back in time order
+  if (seq)  // the second run's outputs are in its processing order: flip them (as Keras)
     for (int b = 0; b < s.B; ++b)
       for (int t = 0; t < s.T; ++t)
         for (int j = 0; j < s.U; ++j)
@@ -47,10 +46,10 @@ Vec merge(const std::string& mode, const Vec& f, const Vec& b, int U) {
   return out;
 }
 
-class BidirectionalMerge : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
+class BidirectionalMerge : public ::testing::TestWithParam<std::tuple<std::string, bool, bool>> {};
 
 TEST_P(BidirectionalMerge, MatchesBothDirectionsComputedSeparately) {
-  auto [mode, seq] = GetParam();
+  auto [mode, seq, gb] = GetParam();
   const rnnref::Sizes s{5, 6, 3, 4};
   const Kind kind = Kind::LSTM;
   std::mt19937_64 rng(21);
@@ -59,11 +58,12 @@ TEST_P(BidirectionalMerge, MatchesBothDirectionsComputedSeparately) {
   std::vector<char> mask = standard_mask(s.T);
   lm::Tensor xt = t64(x, lm::Shape{s.B, s.T, s.F}).with_mask(mask_tensor(mask, s.B, s.T));
 
-  auto bi = Bidirectional(LSTM(s.U, {.return_sequences = seq, .return_state = true, .name = "lstm_bi_" + mode}),
-                          {.merge_mode = mode});
+  auto bi = Bidirectional(
+      LSTM(s.U, {.return_sequences = seq, .return_state = true, .go_backwards = gb, .name = "lstm_bi_" + mode}),
+      {.merge_mode = mode});
   bi(lm::TensorList{xt});
   EXPECT_EQ(bi->backward_layer()->name(), "backward_lstm_bi_" + mode);
-  EXPECT_TRUE(bi->backward_layer()->config().go_backwards);
+  EXPECT_EQ(bi->backward_layer()->config().go_backwards, !gb);
   EXPECT_EQ(bi->weights().size(), 6u);
   assign_weights(*bi->forward_layer(), pf);
   assign_weights(*bi->backward_layer(), pb);
@@ -74,7 +74,7 @@ TEST_P(BidirectionalMerge, MatchesBothDirectionsComputedSeparately) {
   tape.watch(xt);
   for (const auto& st : states) tape.watch(st);
   lm::TensorList outs = bi(lm::TensorList{xt}, {.initial_state = states});
-  BiRef ref = reference(kind, s, pf, pb, x, mask, seq);
+  BiRef ref = reference(kind, s, pf, pb, x, mask, seq, gb);
   ASSERT_EQ(outs.size(), 5u);  // output, forward h, c, backward h, c
   Vec want = merge(mode, ref.fwd, ref.bwd, s.U);
   EXPECT_VALUES(outs[0], want, 1e-10);
@@ -83,12 +83,16 @@ TEST_P(BidirectionalMerge, MatchesBothDirectionsComputedSeparately) {
   EXPECT_VALUES(outs[3], ref.rb.h, 1e-10);
   EXPECT_VALUES(outs[4], ref.rb.c, 1e-10);
   if (seq) {
-    EXPECT_MASK(outs[0], (lm::Shape{s.B, s.T}), std::vector<bool>(mask.begin(), mask.end()));
+    // The input's mask -- reversed when the wrapped layer runs backwards, like its outputs.
+    std::vector<bool> want_mask(mask.size());
+    for (int b = 0; b < s.B; ++b)
+      for (int t = 0; t < s.T; ++t) want_mask[b * s.T + t] = mask[b * s.T + (gb ? s.T - 1 - t : t)];
+    EXPECT_MASK(outs[0], (lm::Shape{s.B, s.T}), want_mask);
     std::vector<double> y = outs[0].to_vector<double>();  // padded steps are zero
     const int width = mode == "concat" ? 2 * s.U : s.U;
     for (int b = 0; b < s.B; ++b)
       for (int t = 0; t < s.T; ++t)
-        for (int j = 0; j < width && !mask[b * s.T + t]; ++j)
+        for (int j = 0; j < width && !want_mask[b * s.T + t]; ++j)
           EXPECT_EQ(y[static_cast<std::size_t>((b * s.T + t) * width + j)], 0.0);
   } else {
     EXPECT_FALSE(outs[0].has_mask());
@@ -100,7 +104,7 @@ TEST_P(BidirectionalMerge, MatchesBothDirectionsComputedSeparately) {
   lm::Tensor loss = lm::sum(outs[0].without_mask() * t64(r[0], outs[0].shape()));
   for (std::size_t i = 1; i < outs.size(); ++i) loss = loss + lm::sum(outs[i] * t64(r[i], outs[i].shape()));
   auto ref_loss = [&] {
-    BiRef b = reference(kind, s, pf, pb, x, mask, seq);
+    BiRef b = reference(kind, s, pf, pb, x, mask, seq, gb);
     return rnnref::dot(merge(mode, b.fwd, b.bwd, s.U), r[0]) + rnnref::dot(b.rf.h, r[1]) + rnnref::dot(b.rf.c, r[2]) +
            rnnref::dot(b.rb.h, r[3]) + rnnref::dot(b.rb.c, r[4]);
   };
@@ -115,9 +119,11 @@ TEST_P(BidirectionalMerge, MatchesBothDirectionsComputedSeparately) {
 }
 
 INSTANTIATE_TEST_SUITE_P(MergeModes, BidirectionalMerge,
-                         ::testing::Combine(::testing::Values("concat", "sum", "mul", "ave"), ::testing::Bool()),
+                         ::testing::Combine(::testing::Values("concat", "sum", "mul", "ave"), ::testing::Bool(),
+                                            ::testing::Bool()),
                          [](const auto& info) {
-                           return std::get<0>(info.param) + (std::get<1>(info.param) ? "_sequences" : "_last");
+                           return std::get<0>(info.param) + (std::get<1>(info.param) ? "_sequences" : "_last") +
+                                  (std::get<2>(info.param) ? "_wrapped_backwards" : "");
                          });
 
 TEST(Bidirectional, MergeNoneReturnsBothOutputs) {
