@@ -12,7 +12,7 @@
 
 namespace lamina::detail::rnn {
 
-StepPlan make_plan(const bool* mask, std::int64_t B, std::int64_t T, bool backwards) {
+StepPlan make_plan(const char* mask, std::int64_t B, std::int64_t T, bool backwards) {
   StepPlan plan;
   plan.offset.assign(static_cast<std::size_t>(T + 1), 0);
   plan.first.assign(static_cast<std::size_t>(B), T);

@@ -98,7 +98,7 @@ TensorList forward(const char* op, const Problem& p, const SequenceInputs& in, c
   auto w = std::make_shared<Workspace<T>>();
   w->p = p;
   std::vector<char> m = mask_bytes(mask, p.B, p.T);
-  w->plan = make_plan(m.empty() ? nullptr : reinterpret_cast<const bool*>(m.data()), p.B, p.T, p.go_backwards);
+  w->plan = make_plan(m.empty() ? nullptr : m.data(), p.B, p.T, p.go_backwards);
   w->x = in.x.without_mask();
   w->W = in.W.without_mask();
   w->R = in.R.without_mask();

@@ -46,8 +46,8 @@ struct StepPlan {
   std::vector<std::int64_t> first;   // per batch row: first active step (T if none)
   std::int64_t time(std::int64_t step, std::int64_t T, bool backwards) const { return backwards ? T - 1 - step : step; }
 };
-// `mask` is (B, T) row-major or null (all valid).
-StepPlan make_plan(const bool* mask, std::int64_t B, std::int64_t T, bool backwards);
+// `mask` is (B, T) row-major, nonzero = valid, or null (all valid).
+StepPlan make_plan(const char* mask, std::int64_t B, std::int64_t T, bool backwards);
 
 // Uninitialised, aligned scratch memory from the caching allocator.
 template <class T>
