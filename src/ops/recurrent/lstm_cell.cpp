@@ -46,6 +46,22 @@ void lstm_forward(Workspace<T>& w, T* h, T* c, T* y) {
   });
 }
 
+namespace {
+// dc' = dc + dg (dg holds d a(c') a'(c') o on entry); gate gradients before the activation
+// derivatives; dc <- dc' f. Separate restrict-qualified arrays, so the loop vectorises.
+template <class T>
+void cell_grads(std::int64_t U, const T* __restrict gi, const T* __restrict gf, const T* __restrict gg,
+                const T* __restrict cp, T* __restrict di, T* __restrict df, T* __restrict dg, T* __restrict dc) {
+  for (std::int64_t j = 0; j < U; ++j) {
+    const T dct = dc[j] + dg[j];
+    di[j] = dct * gg[j];
+    df[j] = dct * cp[j];
+    dg[j] = dct * gi[j];
+    dc[j] = dct * gf[j];
+  }
+}
+}  // namespace
+
 template <class T>
 void lstm_backward(Workspace<T>& w, const T* dy, T* dh, T* dc, const Grads& out) {
   const Problem& p = w.p;
@@ -77,14 +93,8 @@ void lstm_backward(Workspace<T>& w, const T* dy, T* dh, T* dc, const Grads& out)
           }
           scale_by_derivative(p.rec_act, go, dO, U);
           scale_by_derivative(p.act, tc, dg, U);
-          for (std::int64_t j = 0; j < U; ++j) {
-            const T dct = dcb[j] + dg[j];
-            di[j] = dct * gg[j];
-            df[j] = dct * cp[j];
-            dg[j] = dct * gi[j];
-            dcb[j] = dct * gf[j];
-            dhb[j] = T(0);  // refilled from dp @ R^T below
-          }
+          cell_grads(U, gi, gf, gg, cp, di, df, dg, dcb);
+          std::memset(dhb, 0, static_cast<std::size_t>(U) * sizeof(T));  // refilled from dp @ R^T below
           scale_by_derivative(p.rec_act, gi, di, 2 * U);  // i and f
           scale_by_derivative(p.act, gg, dg, U);
         }
