@@ -26,7 +26,7 @@ const Variable::Impl& Variable::checked() const {
 
 const std::string& Variable::name() const { return checked().name; }
 bool Variable::trainable() const { return checked().trainable; }
-void Variable::set_trainable(bool trainable) {
+void Variable::set_trainable(bool trainable) const {
   checked();
   impl_->trainable = trainable;
 }
@@ -39,7 +39,7 @@ Tensor Variable::value() const {
   return impl.value;
 }
 
-void Variable::assign(const Tensor& value) {
+void Variable::assign(const Tensor& value) const {
   const auto& impl = checked();
   if (value.shape() != impl.value.shape())
     throw ShapeError({.op = "assign",

@@ -34,8 +34,7 @@ std::string snake_case(const std::string& type) {
     char c = type[i];
     bool upper = std::isupper(static_cast<unsigned char>(c));
     if (upper && i > 0) {
-      bool prev_lower = std::islower(static_cast<unsigned char>(type[i - 1])) ||
-                        std::isdigit(static_cast<unsigned char>(type[i - 1]));
+      bool prev_lower = std::islower(static_cast<unsigned char>(type[i - 1]));
       bool next_lower = i + 1 < type.size() && std::islower(static_cast<unsigned char>(type[i + 1]));
       if (prev_lower || next_lower) out += '_';
     }

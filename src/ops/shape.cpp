@@ -104,10 +104,13 @@ SymbolicSize size_of(const Shape& s, std::int64_t begin, std::int64_t end) {
 }
 
 Shape resolve_reshape(const Shape& from, const Shape& to) {
+  // On a symbolic input, -1 and None are the same thing, and several dims may be unknown
+  // (TimeDistributed unfolds (None * None, F) into (None, None, F)).
+  const bool symbolic = !from.is_fully_known();
   std::int64_t infer_at = -1;
   for (std::int64_t i = 0; i < to.rank(); ++i) {
     if (to[i] == -1) {
-      if (infer_at >= 0)
+      if (infer_at >= 0 && !symbolic)
         throw ShapeError({.op = "reshape", .problem = "only one dimension can be -1",
                           .expected = "at most one -1", .found = to.str()});
       infer_at = i;
@@ -147,9 +150,10 @@ std::vector<SymbolicSize> target_sizes(const Shape& from, const Shape& to) {
   SymbolicSize total = size_of(from, 0, from.rank()), others;
   for (auto d : to)
     if (d >= 0) others.known *= d;
+  const auto unknown_dims = std::count(to.begin(), to.end(), None);
   for (auto d : to) {
     if (d >= 0) sizes.push_back({d, 0});
-    else if (others.known != 0 && total.known % others.known == 0)
+    else if (unknown_dims == 1 && others.known != 0 && total.known % others.known == 0)
       sizes.push_back({total.known / others.known, total.unknown});
     else sizes.push_back({1, 1});
   }

@@ -16,11 +16,12 @@ class Variable {
   bool defined() const { return impl_ != nullptr; }
   const std::string& name() const;
   bool trainable() const;
-  void set_trainable(bool trainable);
+  // A Variable is a handle: copies share the weight, so changing it is not a change of the handle.
+  void set_trainable(bool trainable) const;
   // The current value. Reading it under a GradientTape watches it (if trainable).
   Tensor value() const;
   // Replaces the value; shape and dtype must stay the same (ShapeError/DTypeError).
-  void assign(const Tensor& value);
+  void assign(const Tensor& value) const;
   const Shape& shape() const;
   DType dtype() const;
   // Identity: two handles to the same variable compare equal.

@@ -1,9 +1,15 @@
 #pragma once
 // Matrix products on the BLAS (float32/float64; integers compute in Float32).
 //
+// dtypes: the operands promote; integer results are Float32; Bool operands are a
+// DTypeError. Shape mismatches are ShapeErrors showing both shapes and the contracted dims.
+//
 // Masks (DESIGN.md section 5): masked entries along the contracted axis contribute
 // nothing; the output's mask is the AND of what remains of each operand's mask on the
-// axes that are not contracted (batch axes, rows of `a`, columns of `b`).
+// axes that are not contracted (batch axes, rows of `a`, columns of `b`). An operand's
+// mask that covers the contracted axis becomes "any valid" over it; one that covered only
+// the contracted axis leaves nothing. The result is a prefix mask of the output, widened
+// to the full rank when the columns of `b` are masked.
 #include "lamina/core/tensor.hpp"
 
 namespace lamina {

@@ -8,6 +8,7 @@ namespace lamina::detail {
 template <class In, class Acc, class Combine>
 std::vector<Acc> reduce_values(const Tensor& x, const ReducePlan& plan, Acc init, Combine combine,
                                std::vector<std::int64_t>* counts) {
+  static_assert(!std::is_same_v<Acc, bool>, "std::vector<bool> packs bits: threads would race; use std::uint8_t");
   const std::int64_t out_n = plan.kept_shape.numel();
   std::vector<Acc> acc(static_cast<std::size_t>(out_n), init);
   if (counts) counts->assign(static_cast<std::size_t>(out_n), 0);

@@ -1,0 +1,390 @@
+// Matrix products on the BLAS: matmul (NumPy semantics) and dot (Keras K.dot).
+//
+// Both reduce to one internal, recorded primitive, `bmm`: op(A) @ op(B) over NumPy-
+// broadcast batch axes, computed by cblas_?gemm directly on the tensors' buffers
+// (transposes are BLAS flags, never copies) into a fresh, unzeroed output with beta = 0.
+// A batched A against an unbatched B is one GEMM with the batch folded into the rows.
+// The gradient of bmm is bmm again with other flags, so higher-order gradients work.
+//
+// dtypes: Float32/Float64 compute in their own type; integer operands compute (and
+// return) Float32; Bool operands are a DTypeError.
+//
+// Masks (DESIGN.md section 5): an operand whose mask covers its contracted axis is
+// multiplied by its mask first (a copy, made only then), so masked entries contribute
+// nothing and receive zero gradient. The output mask is the AND of each operand's
+// remaining mask -- "any valid" over the contracted axis -- placed on the output axes its
+// other axes become (batch/rows of `a`, batch/columns of `b`); a mask that covered only
+// the contracted axis leaves nothing, like a reduction over every mask axis.
+#include "lamina/ops/linalg.hpp"
+
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include <climits>
+#include <cstring>
+
+#include "lamina/core/creation.hpp"
+#include "lamina/core/error.hpp"
+#include "lamina/core/recording.hpp"
+#include "lamina/ops/elementwise.hpp"
+#include "lamina/ops/shape.hpp"
+#include "ops/support/elementwise_op.hpp"
+#include "ops/support/mask_align.hpp"
+#include "ops/support/reduce_plan.hpp"
+
+namespace lamina {
+
+namespace {
+
+using Needs = std::vector<bool>;
+
+// ---- BLAS --------------------------------------------------------------------------------
+
+inline CBLAS_TRANSPOSE flag(bool t) { return t ? CblasTrans : CblasNoTrans; }
+
+// Row-major C (M x N, leading dim ldc) = op(A) @ op(B), beta = 0.
+void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
+          const float* b, std::int64_t ldb, float* c, std::int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
+              static_cast<blasint>(k), 1.0f, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), 0.0f, c,
+              static_cast<blasint>(ldc));
+}
+void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, std::int64_t lda,
+          const double* b, std::int64_t ldb, double* c, std::int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
+              static_cast<blasint>(k), 1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), 0.0, c,
+              static_cast<blasint>(ldc));
+}
+
+// Below this many multiply-adds per matrix, batches run in parallel (each GEMM then runs
+// single-threaded inside the OpenMP region) instead of one threaded GEMM after another.
+constexpr std::int64_t kSmallGemm = std::int64_t{1} << 18;
+
+std::int64_t product(const Shape& s, std::int64_t begin, std::int64_t end) {
+  std::int64_t n = 1;
+  for (std::int64_t i = begin; i < end; ++i) n *= s[i];
+  return n;
+}
+
+Shape concat_dims(std::initializer_list<std::vector<std::int64_t>> parts) {
+  std::vector<std::int64_t> dims;
+  for (const auto& p : parts) dims.insert(dims.end(), p.begin(), p.end());
+  return Shape(std::move(dims));
+}
+
+std::vector<std::int64_t> dims_of(const Shape& s, std::int64_t begin, std::int64_t end) {
+  return {s.begin() + begin, s.begin() + end};
+}
+
+Tensor bmm(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb);
+
+// The gradient of bmm (inputs mask-free, in the compute dtype).
+TensorList bmm_backward(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb, const Tensor& g,
+                        const Needs& needs) {
+  Tensor ga, gb;
+  if (needs[0]) {
+    if (!ta) ga = tb ? bmm(op, g, b, false, false) : bmm(op, g, b, false, true);  // G B  | G Bt
+    else ga = tb ? bmm(op, b, g, true, true) : bmm(op, b, g, false, true);        // Bt Gt | B Gt
+    ga = detail::unbroadcast(ga, a.shape());
+  }
+  if (needs[1]) {
+    const Shape& as = a.shape();
+    const std::int64_t ra = as.rank();
+    if (!ta && ra > 2 && b.shape().prefix(b.rank() - 2).numel() == 1) {
+      // Unbatched B against batched A: fold A's batch into its rows, one GEMM.
+      const std::int64_t rows = product(as, 0, ra - 1);
+      Tensor a2 = reshape(a, Shape{rows, as[ra - 1]});
+      Tensor g2 = reshape(g, Shape{rows, g.shape()[g.rank() - 1]});
+      gb = reshape(tb ? bmm(op, g2, a2, true, false) : bmm(op, a2, g2, true, false), b.shape());
+    } else {
+      if (!tb) gb = ta ? bmm(op, a, g, false, false) : bmm(op, a, g, true, false);  // A G  | At G
+      else gb = ta ? bmm(op, g, a, true, true) : bmm(op, g, a, true, false);        // Gt At | Gt A
+      gb = detail::unbroadcast(gb, b.shape());
+    }
+  }
+  return {ga, gb};
+}
+
+// op(A) @ op(B) over the last two axes, batch axes broadcast. a and b: concrete, mask-free,
+// one floating dtype, rank >= 2, inner dimensions already checked by the caller.
+Tensor bmm(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  const Shape& as = a.shape();
+  const Shape& bs = b.shape();
+  const std::int64_t ra = as.rank(), rb = bs.rank();
+  const std::int64_t ar = as[ra - 2], ac = as[ra - 1], br = bs[rb - 2], bc = bs[rb - 1];
+  const std::int64_t m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc;
+  const Shape batch_a = as.prefix(ra - 2), batch_b = bs.prefix(rb - 2);
+  const Shape batch = detail::broadcast_shapes(batch_a, batch_b, op);
+  for (std::int64_t d : {ar, ac, br, bc, batch_a.numel() * m})
+    if (d > INT_MAX)
+      throw ValueError({.op = op,
+                        .problem = "a matrix dimension exceeds the BLAS's 32-bit integer range",
+                        .expected = fmt::format("dimensions <= {}", INT_MAX),
+                        .found = fmt::format("{} @ {}", as.str(), bs.str())});
+  Tensor out = detail::empty(concat_dims({batch.dims(), {m, n}}), a.dtype());
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const T* pa = a.data<T>();
+      const T* pb = b.data<T>();
+      T* pc = detail::mutable_data<T>(out);
+      if (out.numel() == 0) return;
+      if (k == 0) {  // empty sum
+        std::fill(pc, pc + out.numel(), T{0});
+        return;
+      }
+      const std::int64_t lda = std::max<std::int64_t>(ac, 1), ldb = std::max<std::int64_t>(bc, 1);
+      if (!ta && batch_b.numel() == 1) {  // (..., M, K) @ (K, N): one GEMM with M' = batch * M
+        gemm(false, tb, batch_a.numel() * m, n, k, pa, lda, pb, ldb, pc, n);
+        return;
+      }
+      const std::vector<std::int64_t> sa = detail::broadcast_strides(batch_a, batch);
+      const std::vector<std::int64_t> sb = detail::broadcast_strides(batch_b, batch);
+      const std::int64_t nbatch = batch.numel(), mat_a = ar * ac, mat_b = br * bc, mat_c = m * n;
+      auto run = [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) {
+          std::int64_t oa = 0, ob = 0, rem = i;
+          for (std::int64_t d = batch.rank() - 1; d >= 0; --d) {
+            const std::int64_t at = rem % batch[d];
+            rem /= batch[d];
+            oa += at * sa[static_cast<std::size_t>(d)];
+            ob += at * sb[static_cast<std::size_t>(d)];
+          }
+          gemm(ta, tb, m, n, k, pa + oa * mat_a, lda, pb + ob * mat_b, ldb, pc + i * mat_c, n);
+        }
+      };
+      const std::int64_t work = m * n * k;
+      if (work < kSmallGemm) detail::parallel_for(nbatch, std::max<std::int64_t>(1, kSmallGemm / work), run);
+      else run(0, nbatch);
+    }
+  });
+  if (recording_active())
+    record_gradient(op, {a, b}, {out}, [op, a, b, ta, tb](const TensorList& g, const Needs& needs) {
+      return bmm_backward(op, a, b, ta, tb, g[0], needs);
+    });
+  return out;
+}
+
+// (X, Y, Z) -> (Y, X, Z): dot with a batched `b` computes (J, P, U) and returns (P, J, U).
+Tensor swap_leading(const char* op, const Tensor& x) {
+  const Shape& s = x.shape();
+  const std::int64_t nx = s[0], ny = s[1], z = s[2];
+  Tensor out = detail::empty(Shape{ny, nx, z}, x.dtype());
+  const std::size_t bytes = static_cast<std::size_t>(z) * itemsize(x.dtype());
+  const char* src = static_cast<const char*>(x.raw_data());
+  char* dst = static_cast<char*>(detail::mutable_raw_data(out));
+  if (bytes > 0)
+    detail::parallel_for(nx * ny, std::max<std::int64_t>(1, detail::kElementwiseGrain / z),
+                         [&](std::int64_t b, std::int64_t e) {
+                           for (std::int64_t r = b; r < e; ++r)  // out row (y, x) <- in row (x, y)
+                             std::memcpy(dst + static_cast<std::size_t>(r) * bytes,
+                                         src + static_cast<std::size_t>((r % nx) * ny + r / nx) * bytes, bytes);
+                         });
+  if (recording_active())
+    record_gradient(op, {x}, {out}, [op](const TensorList& g, const Needs&) {
+      return TensorList{swap_leading(op, g[0])};
+    });
+  return out;
+}
+
+// ---- planning (specs only: the symbolic and the concrete path share it) --------------------
+
+// Where an operand's axes go: out_axis[i] is the output axis of operand axis i (unused for
+// the contracted axis).
+struct Role {
+  std::int64_t contracted = 0;
+  std::vector<std::int64_t> out_axis;
+};
+
+struct ProductPlan {
+  Shape out_shape;
+  Role a, b;
+  std::int64_t mask_rank = -1;
+};
+
+// Rank of the output mask an operand's mask leads to: the furthest output axis its
+// non-contracted mask axes reach. -1 when unmasked or when the mask covered only the
+// contracted axis (nothing of it remains, as when a reduction consumes every mask axis).
+std::int64_t remaining_mask_rank(const Role& r, std::int64_t mask_rank) {
+  if (mask_rank <= 0) return mask_rank;
+  std::int64_t rank = -1;
+  for (std::int64_t i = 0; i < mask_rank; ++i)
+    if (i != r.contracted) rank = std::max(rank, r.out_axis[static_cast<std::size_t>(i)] + 1);
+  return rank;
+}
+
+DType product_dtype(const Tensor& a, const Tensor& b, const char* op) {
+  for (const Tensor* x : {&a, &b})
+    if (x->dtype() == Bool)
+      throw DTypeError({.op = op,
+                        .problem = fmt::format("{} does not multiply Bool tensors", op),
+                        .expected = "float32 or float64 operands (integers compute in float32)",
+                        .found = fmt::format("{} and {}", dtype_name(a.dtype()), dtype_name(b.dtype())),
+                        .hint = "convert explicitly: lm::cast(x, lm::Float32)"});
+  return detail::floating(detail::promote(a, b, op));
+}
+
+void require_rank1(const TensorSpec& a, const TensorSpec& b, const char* op) {
+  if (a.shape.rank() >= 1 && b.shape.rank() >= 1) return;
+  throw ShapeError({.op = op,
+                    .problem = "a matrix product needs operands with at least one axis",
+                    .expected = "vectors, matrices or batches of matrices",
+                    .found = fmt::format("{} and {}", a.shape.str(), b.shape.str()),
+                    .hint = "multiply by a scalar with lm::mul (or *)"});
+}
+
+void check_contraction(const char* op, const Shape& a, const Shape& b, std::int64_t ka, std::int64_t kb,
+                       const char* which_b) {
+  const std::int64_t da = a[ka], db = b[kb];
+  if (da < 0 || db < 0 || da == db) return;
+  throw ShapeError({.op = op,
+                    .problem = "the contracted dimensions differ",
+                    .expected = fmt::format("the last dimension of a to equal the {} dimension of b", which_b),
+                    .found = fmt::format("{} {} {}: contracting a's axis {} (size {}) with b's axis {} (size {})",
+                                         a.str(), op, b.str(), ka, da, kb, db),
+                    .hint = "transpose or reshape an operand so the contracted axes match"});
+}
+
+ProductPlan plan_matmul(const TensorSpec& as, const TensorSpec& bs) {
+  require_rank1(as, bs, "matmul");
+  const Shape& a = as.shape;
+  const Shape& b = bs.shape;
+  const std::int64_t ra = a.rank(), rb = b.rank();
+  const bool a1 = ra == 1, b1 = rb == 1;
+  check_contraction("matmul", a, b, ra - 1, b1 ? 0 : rb - 2, b1 ? "only" : "second-to-last");
+  // Batch axes (all but the last two) broadcast, aligned from the right.
+  const Shape batch_a = a1 ? Shape{} : a.prefix(ra - 2), batch_b = b1 ? Shape{} : b.prefix(rb - 2);
+  const std::int64_t nb = std::max(batch_a.rank(), batch_b.rank());
+  std::vector<std::int64_t> batch(static_cast<std::size_t>(nb));
+  for (std::int64_t i = 0; i < nb; ++i) {
+    const std::int64_t da = i < nb - batch_a.rank() ? 1 : batch_a[i - (nb - batch_a.rank())];
+    const std::int64_t db = i < nb - batch_b.rank() ? 1 : batch_b[i - (nb - batch_b.rank())];
+    if (da != db && da != 1 && db != 1 && da >= 0 && db >= 0)
+      throw ShapeError({.op = "matmul",
+                        .problem = "the batch dimensions cannot be broadcast together",
+                        .expected = "batch dimensions (all but the last two) equal or 1, aligned from the right",
+                        .found = fmt::format("{} matmul {}: batch {} vs {}", a.str(), b.str(), batch_a.str(),
+                                             batch_b.str()),
+                        .hint = "reshape or expand_dims an operand so its batch axes line up"});
+    batch[static_cast<std::size_t>(i)] = da == db ? da : da == 1 ? db : db == 1 ? da : da < 0 ? db : da;
+  }
+  ProductPlan p;
+  std::vector<std::int64_t> out = batch;
+  if (!a1) out.push_back(a[ra - 2]);
+  if (!b1) out.push_back(b[rb - 1]);
+  p.out_shape = Shape(out);
+  p.a.contracted = ra - 1;
+  p.a.out_axis.assign(static_cast<std::size_t>(ra), -1);
+  for (std::int64_t i = 0; i + 1 < ra; ++i) p.a.out_axis[static_cast<std::size_t>(i)] = nb - (ra - 2) + i;
+  p.b.contracted = b1 ? 0 : rb - 2;
+  p.b.out_axis.assign(static_cast<std::size_t>(rb), -1);
+  for (std::int64_t i = 0; i + 2 < rb; ++i) p.b.out_axis[static_cast<std::size_t>(i)] = nb - (rb - 2) + i;
+  if (!b1) p.b.out_axis[static_cast<std::size_t>(rb - 1)] = nb + (a1 ? 0 : 1);
+  p.mask_rank = std::max(remaining_mask_rank(p.a, as.mask_rank), remaining_mask_rank(p.b, bs.mask_rank));
+  return p;
+}
+
+ProductPlan plan_dot(const TensorSpec& as, const TensorSpec& bs) {
+  require_rank1(as, bs, "dot");
+  const Shape& a = as.shape;
+  const Shape& b = bs.shape;
+  const std::int64_t ra = a.rank(), rb = b.rank();
+  const std::int64_t kb = rb <= 2 ? 0 : rb - 2;
+  check_contraction("dot", a, b, ra - 1, kb, rb == 1 ? "only" : rb == 2 ? "first" : "second-to-last");
+  ProductPlan p;
+  std::vector<std::int64_t> out = dims_of(a, 0, ra - 1);
+  for (std::int64_t i = 0; i < rb; ++i)
+    if (i != kb) out.push_back(b[i]);
+  p.out_shape = Shape(out);
+  p.a.contracted = ra - 1;
+  p.a.out_axis.assign(static_cast<std::size_t>(ra), -1);
+  for (std::int64_t i = 0; i + 1 < ra; ++i) p.a.out_axis[static_cast<std::size_t>(i)] = i;
+  p.b.contracted = kb;
+  p.b.out_axis.assign(static_cast<std::size_t>(rb), -1);
+  for (std::int64_t i = 0; i < rb; ++i)
+    if (i != kb) p.b.out_axis[static_cast<std::size_t>(i)] = ra - 1 + (i < kb ? i : i - 1);
+  p.mask_rank = std::max(remaining_mask_rank(p.a, as.mask_rank), remaining_mask_rank(p.b, bs.mask_rank));
+  return p;
+}
+
+// ---- masks -------------------------------------------------------------------------------
+
+// x in the compute dtype without its mask; multiplied by the mask (a recorded mul, so the
+// gradient is zero there) only when the mask covers the contracted axis.
+Tensor contraction_operand(const Tensor& x, const Role& r, DType dt) {
+  Tensor c = cast(x, dt).without_mask();
+  if (x.mask_rank() > r.contracted) return c * detail::mask_weights(x, dt);
+  return c;
+}
+
+Tensor product_mask(const Tensor& a, const Tensor& b, const ProductPlan& p) {
+  if (p.mask_rank < 0) return {};
+  const Shape target = p.out_shape.prefix(p.mask_rank);
+  Tensor acc;
+  for (auto [x, role] : {std::pair{&a, &p.a}, std::pair{&b, &p.b}}) {
+    if (!x->has_mask()) continue;
+    Tensor m = x->mask();
+    const std::int64_t mr = m.rank();
+    std::vector<std::int64_t> axes;
+    for (std::int64_t i = 0; i < mr; ++i)
+      if (i != role->contracted) axes.push_back(role->out_axis[static_cast<std::size_t>(i)]);
+    if (mr > 0 && axes.empty()) continue;  // only the contracted axis was masked
+    if (mr > role->contracted) m = detail::mask_any(m, role->contracted);
+    acc = detail::mask_and_into(acc, detail::place_mask(m, axes, target));
+  }
+  return acc;
+}
+
+}  // namespace
+
+// ---- public ops --------------------------------------------------------------------------
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  OpScope scope("matmul");
+  detail::require_defined(a, "matmul", "first operand");
+  detail::require_defined(b, "matmul", "second operand");
+  const DType dt = product_dtype(a, b, "matmul");
+  ProductPlan p = plan_matmul(a.spec(), b.spec());
+  if (any_symbolic({a, b}))
+    return symbolic_op("matmul", {a, b}, TensorSpec{p.out_shape, dt, p.mask_rank},
+                       [](const TensorList& in) { return matmul(in[0], in[1]); });
+  Tensor ca = contraction_operand(a, p.a, dt), cb = contraction_operand(b, p.b, dt);
+  const std::int64_t k = a.shape()[a.rank() - 1];
+  if (a.rank() == 1) ca = reshape(ca, Shape{1, k});
+  if (b.rank() == 1) cb = reshape(cb, Shape{k, 1});
+  Tensor out = bmm("matmul", ca, cb, false, false);
+  if (a.rank() == 1 || b.rank() == 1) out = reshape(out, p.out_shape);
+  detail::set_mask(out, product_mask(a, b, p));
+  return out;
+}
+
+Tensor dot(const Tensor& a, const Tensor& b) {
+  OpScope scope("dot");
+  detail::require_defined(a, "dot", "first operand");
+  detail::require_defined(b, "dot", "second operand");
+  const DType dt = product_dtype(a, b, "dot");
+  ProductPlan p = plan_dot(a.spec(), b.spec());
+  if (any_symbolic({a, b}))
+    return symbolic_op("dot", {a, b}, TensorSpec{p.out_shape, dt, p.mask_rank},
+                       [](const TensorList& in) { return dot(in[0], in[1]); });
+  Tensor ca = contraction_operand(a, p.a, dt), cb = contraction_operand(b, p.b, dt);
+  const Shape& as = a.shape();
+  const Shape& bs = b.shape();
+  const std::int64_t f = as[as.rank() - 1], rows = product(as, 0, as.rank() - 1);
+  // (..., F) as (rows, F): a view, so (B,T,F).(F,U) is one GEMM with M = B*T.
+  Tensor a2 = reshape(ca, Shape{rows, f});
+  Tensor out;
+  if (b.rank() == 1) {
+    out = bmm("dot", a2, reshape(cb, Shape{f, 1}), false, false);
+  } else if (b.rank() == 2) {
+    out = bmm("dot", a2, cb, false, false);
+  } else {  // (J..., F, U): (J, rows, U), then rows first
+    const std::int64_t j = product(bs, 0, bs.rank() - 2), u = bs[bs.rank() - 1];
+    out = swap_leading("dot", bmm("dot", a2, reshape(cb, Shape{j, f, u}), false, false));
+  }
+  out = reshape(out, p.out_shape);
+  detail::set_mask(out, product_mask(a, b, p));
+  return out;
+}
+
+}  // namespace lamina
