@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,9 +19,15 @@ class RatioReporter : public benchmark::ConsoleReporter {
       : counter_(std::move(counter)), pairs_(std::move(pairs)), target_(target) {}
 
   void ReportRuns(const std::vector<Run>& runs) override {
+    // With --benchmark_repetitions the median aggregate wins over single runs.
     for (const auto& r : runs) {
       auto it = r.counters.find(counter_);
-      if (it != r.counters.end()) rates_[r.benchmark_name()] = it->second.value;
+      if (it == r.counters.end()) continue;
+      bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+      if (r.run_type == Run::RT_Aggregate && !median) continue;
+      std::string name = r.run_name.str();
+      if (median || !medians_.count(name)) rates_[name] = it->second.value;
+      if (median) medians_.insert(name);
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -42,6 +49,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
   std::vector<std::pair<std::string, std::string>> pairs_;
   double target_;
   std::map<std::string, double> rates_;
+  std::set<std::string> medians_;
 };
 
 }  // namespace lamina::bench

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "lamina/core/error.hpp"
@@ -20,12 +21,21 @@ int& thread_count() {
   static int n = [] {
     int cores = static_cast<int>(std::thread::hardware_concurrency());
     int initial = cores > 0 ? cores : 1;
+    // LAMINA_NUM_THREADS overrides the default, like OMP_NUM_THREADS for OpenMP programs.
+    if (const char* env = std::getenv("LAMINA_NUM_THREADS")) {
+      char* end = nullptr;
+      long v = std::strtol(env, &end, 10);
+      if (end != env && *end == '\0' && v >= 1 && v <= 4096) initial = static_cast<int>(v);
+    }
     omp_set_num_threads(initial);
     openblas_set_num_threads(initial);
     return initial;
   }();
   return n;
 }
+// Apply the default (and LAMINA_NUM_THREADS) at start-up, before any BLAS call.
+const int kInitialThreads = thread_count();
+
 }  // namespace
 
 void set_num_threads(int n) {

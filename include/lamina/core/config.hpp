@@ -13,7 +13,8 @@ struct Config {
 // The process-wide configuration (set it before starting worker threads).
 Config& config();
 
-// Threads used by the BLAS and by Lamina's own kernels (default: the machine's cores).
+// Threads used by the BLAS and by Lamina's own kernels (default: the machine's cores, or
+// the LAMINA_NUM_THREADS environment variable).
 void set_num_threads(int n);
 int num_threads();
 
