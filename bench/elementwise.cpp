@@ -17,8 +17,8 @@ namespace {
 constexpr std::int64_t kN = std::int64_t{1} << 24;  // 64 MiB of float32: well beyond the L3
 
 void set_bytes(benchmark::State& state, double bytes_per_iter) {
-  state.counters["bytes/s"] = benchmark::Counter(bytes_per_iter * static_cast<double>(state.iterations()),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["bytes/s"] =
+      benchmark::Counter(bytes_per_iter * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void BM_StdCopy(benchmark::State& state) {

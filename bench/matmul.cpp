@@ -48,7 +48,9 @@ const std::vector<Case>& cases() {
   return c;
 }
 
-double flops(const Case& c) { return 2.0 * static_cast<double>(c.m) * static_cast<double>(c.n) * static_cast<double>(c.k); }
+double flops(const Case& c) {
+  return 2.0 * static_cast<double>(c.m) * static_cast<double>(c.n) * static_cast<double>(c.k);
+}
 
 struct Operands {
   lm::Tensor a, b;
@@ -227,10 +229,14 @@ int main(int argc, char** argv) {
   double paired_seconds = 3.0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.rfind("--threads=", 0) == 0) lm::set_num_threads(std::atoi(arg.c_str() + 10));
-    else if (arg.rfind("--paired_seconds=", 0) == 0) paired_seconds = std::atof(arg.c_str() + 17);
-    else if (arg == "--cpu_time") cpu_time = true;
-    else args.push_back(argv[i]);
+    if (arg.rfind("--threads=", 0) == 0)
+      lm::set_num_threads(std::atoi(arg.c_str() + 10));
+    else if (arg.rfind("--paired_seconds=", 0) == 0)
+      paired_seconds = std::atof(arg.c_str() + 17);
+    else if (arg == "--cpu_time")
+      cpu_time = true;
+    else
+      args.push_back(argv[i]);
   }
   int n = static_cast<int>(args.size());
 
@@ -242,8 +248,10 @@ int main(int argc, char** argv) {
         {"lamina/", bench_lamina}, {"direct/", bench_direct}, {"direct+alloc/", bench_direct_alloc}};
     for (const auto& [name, fn] : variants) {
       auto* b = benchmark::RegisterBenchmark((name + c.label).c_str(), fn, c)->Unit(benchmark::kMillisecond);
-      if (cpu_time) b->MeasureProcessCPUTime();
-      else b->UseRealTime();
+      if (cpu_time)
+        b->MeasureProcessCPUTime();
+      else
+        b->UseRealTime();
     }
   }
   benchmark::Initialize(&n, args.data());

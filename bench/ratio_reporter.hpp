@@ -39,8 +39,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       auto a = rates_.find(name), b = rates_.find(base);
       if (a == rates_.end() || b == rates_.end() || b->second <= 0) continue;
       double ratio = a->second / b->second;
-      std::printf("%-48s %-40s %8.2f  %s %.2f\n", name.c_str(), base.c_str(), ratio,
-                  ratio >= target_ ? ">=" : "BELOW", target_);
+      std::printf("%-48s %-40s %8.2f  %s %.2f\n", name.c_str(), base.c_str(), ratio, ratio >= target_ ? ">=" : "BELOW",
+                  target_);
     }
   }
 

@@ -1,6 +1,5 @@
 // The README's tour, runnable: ./build/release/examples/tour
 #include <iostream>
-
 #include <lamina/lamina.hpp>
 
 namespace lm = lamina;

@@ -13,9 +13,7 @@
 
 namespace lamina {
 
-GradientTape::GradientTape(TapeOptions options) : options_(options) {
-  detail::active_recorders().push_back(this);
-}
+GradientTape::GradientTape(TapeOptions options) : options_(options) { detail::active_recorders().push_back(this); }
 
 GradientTape::~GradientTape() {
   auto& recs = detail::active_recorders();
@@ -24,7 +22,9 @@ GradientTape::~GradientTape() {
 
 void GradientTape::watch(const Tensor& t) {
   if (!t.defined())
-    throw ValueError({.op = "watch", .problem = "cannot watch an undefined Tensor", .expected = "a tensor",
+    throw ValueError({.op = "watch",
+                      .problem = "cannot watch an undefined Tensor",
+                      .expected = "a tensor",
                       .found = "an undefined Tensor"});
   tracked_.insert(t.id());
 }
@@ -72,7 +72,7 @@ std::vector<std::optional<Tensor>> GradientTape::gradient_ids(const Tensor& targ
   if (!target.defined() || target.is_symbolic() || !is_floating(target.dtype()))
     throw GradientError({.problem = "the gradient target must be a concrete floating-point tensor",
                          .expected = "a float32/float64 tensor computed under this tape",
-                         .found = !target.defined()     ? std::string("an undefined Tensor")
+                         .found = !target.defined()      ? std::string("an undefined Tensor")
                                   : target.is_symbolic() ? "symbolic " + target.spec().str()
                                                          : target.spec().str(),
                          .hint = "differentiate a loss value, not integer indices or a model description"});
@@ -80,8 +80,10 @@ std::vector<std::optional<Tensor>> GradientTape::gradient_ids(const Tensor& targ
   std::unordered_map<std::uint64_t, Tensor> grads;
   if (options.output_gradient.defined()) {
     if (options.output_gradient.shape() != target.shape())
-      throw ShapeError({.op = "gradient", .problem = "output_gradient must have the target's shape",
-                        .expected = target.shape().str(), .found = options.output_gradient.shape().str()});
+      throw ShapeError({.op = "gradient",
+                        .problem = "output_gradient must have the target's shape",
+                        .expected = target.shape().str(),
+                        .found = options.output_gradient.shape().str()});
     grads[target.id()] = options.output_gradient.without_mask();
   } else {
     grads[target.id()] = ones(target.shape(), target.dtype());
@@ -188,8 +190,8 @@ std::vector<GradientCut> GradientTape::cuts_ids(const Tensor& target, const std:
   std::unordered_set<std::uint64_t> to_target{target.id()};
   for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
     const OpRecord& rec = **it;
-    bool feeds = std::any_of(rec.output_ids.begin(), rec.output_ids.end(),
-                             [&](auto id) { return to_target.count(id) > 0; });
+    bool feeds =
+        std::any_of(rec.output_ids.begin(), rec.output_ids.end(), [&](auto id) { return to_target.count(id) > 0; });
     if (feeds) to_target.insert(rec.input_ids.begin(), rec.input_ids.end());
   }
   std::vector<GradientCut> result;
@@ -208,8 +210,8 @@ std::vector<GradientCut> GradientTape::cuts_ids(const Tensor& target, const std:
       }
       if (reached_any) any.insert(rec.output_ids.begin(), rec.output_ids.end());
       if (reached_diff) diff.insert(rec.output_ids.begin(), rec.output_ids.end());
-      bool leads_to_target = std::any_of(rec.output_ids.begin(), rec.output_ids.end(),
-                                         [&](auto id) { return to_target.count(id) > 0; });
+      bool leads_to_target =
+          std::any_of(rec.output_ids.begin(), rec.output_ids.end(), [&](auto id) { return to_target.count(id) > 0; });
       if (cut_here && leads_to_target) {
         std::string what = fmt::format("op '{}'", rec.op);
         if (!rec.layer.empty()) what += " in " + rec.layer;
@@ -247,11 +249,14 @@ void GradientTape::require_gradients(const Tensor& target, const std::vector<Var
   for (const auto& c : found) {
     std::string reason = cut_reason(c.cut_by, "loss");
     auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& p) { return p.second == reason; });
-    if (g == groups.end()) groups.push_back({"'" + c.source + "'", reason});
-    else g->first += ", '" + c.source + "'";
+    if (g == groups.end())
+      groups.push_back({"'" + c.source + "'", reason});
+    else
+      g->first += ", '" + c.source + "'";
   }
   std::string problem = "no gradient reaches ";
-  for (std::size_t i = 0; i < groups.size(); ++i) problem += (i ? "; nor " : "") + groups[i].first + ": " + groups[i].second;
+  for (std::size_t i = 0; i < groups.size(); ++i)
+    problem += (i ? "; nor " : "") + groups[i].first + ": " + groups[i].second;
   throw GradientError({.problem = problem,
                        .expected = "every trainable variable to receive a gradient",
                        .found = fmt::format("{} of {} variables without a gradient", found.size(), sources.size()),

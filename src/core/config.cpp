@@ -55,12 +55,18 @@ int num_threads() { return thread_count(); }
 std::string blas_info() {
   const char* parallel = "unknown";
   switch (openblas_get_parallel()) {
-    case 0: parallel = "sequential"; break;
-    case 1: parallel = "pthreads"; break;
-    case 2: parallel = "OpenMP"; break;
+    case 0:
+      parallel = "sequential";
+      break;
+    case 1:
+      parallel = "pthreads";
+      break;
+    case 2:
+      parallel = "OpenMP";
+      break;
   }
-  return fmt::format("{} core={} threading={} threads={}", openblas_get_config(), openblas_get_corename(),
-                     parallel, openblas_get_num_threads());
+  return fmt::format("{} core={} threading={} threads={}", openblas_get_config(), openblas_get_corename(), parallel,
+                     openblas_get_num_threads());
 }
 
 }  // namespace lamina

@@ -71,8 +71,8 @@ Tensor ones(const Shape& shape, DType dtype) { return full(shape, 1, dtype); }
 
 Tensor arange(Scalar start, Scalar stop, Scalar step, std::optional<DType> dtype) {
   OpScope scope("arange");
-  bool any_float = start.kind() == ScalarKind::Float || stop.kind() == ScalarKind::Float ||
-                   step.kind() == ScalarKind::Float;
+  bool any_float =
+      start.kind() == ScalarKind::Float || stop.kind() == ScalarKind::Float || step.kind() == ScalarKind::Float;
   DType dt = dtype.value_or(any_float ? Float32 : Int32);
   double s = start.as_double(), e = stop.as_double(), d = step.as_double();
   if (d == 0.0 || !std::isfinite(s) || !std::isfinite(e) || !std::isfinite(d))
@@ -110,7 +110,8 @@ Tensor ones_like(const Tensor& like, std::optional<DType> dtype) { return full_l
 
 Tensor placeholder(const TensorSpec& spec) {
   if (spec.mask_rank > spec.shape.rank())
-    throw ShapeError({.op = "placeholder", .problem = "mask rank exceeds the tensor rank",
+    throw ShapeError({.op = "placeholder",
+                      .problem = "mask rank exceeds the tensor rank",
                       .expected = fmt::format("mask_rank <= {}", spec.shape.rank()),
                       .found = std::to_string(spec.mask_rank)});
   return detail::symbolic(spec, nullptr, 0);

@@ -8,22 +8,32 @@ namespace lamina {
 
 std::string_view dtype_name(DType dt) {
   switch (dt) {
-    case DType::Bool: return "bool";
-    case DType::Int32: return "int32";
-    case DType::Int64: return "int64";
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
+    case DType::Bool:
+      return "bool";
+    case DType::Int32:
+      return "int32";
+    case DType::Int64:
+      return "int64";
+    case DType::Float32:
+      return "float32";
+    case DType::Float64:
+      return "float64";
   }
   return "?";
 }
 
 std::string_view dtype_constant(DType dt) {
   switch (dt) {
-    case DType::Bool: return "lm::Bool";
-    case DType::Int32: return "lm::Int32";
-    case DType::Int64: return "lm::Int64";
-    case DType::Float32: return "lm::Float32";
-    case DType::Float64: return "lm::Float64";
+    case DType::Bool:
+      return "lm::Bool";
+    case DType::Int32:
+      return "lm::Int32";
+    case DType::Int64:
+      return "lm::Int64";
+    case DType::Float32:
+      return "lm::Float32";
+    case DType::Float64:
+      return "lm::Float64";
   }
   return "?";
 }
@@ -34,9 +44,12 @@ std::size_t itemsize(DType dt) {
 
 DType default_dtype(ScalarKind kind) {
   switch (kind) {
-    case ScalarKind::Bool: return Bool;
-    case ScalarKind::Int: return Int32;
-    case ScalarKind::Float: break;
+    case ScalarKind::Bool:
+      return Bool;
+    case ScalarKind::Int:
+      return Int32;
+    case ScalarKind::Float:
+      break;
   }
   return Float32;
 }
@@ -51,9 +64,12 @@ DType result_type(DType tensor, ScalarKind weak) {
 
 std::string Scalar::str() const {
   switch (kind_) {
-    case ScalarKind::Bool: return i_ ? "true" : "false";
-    case ScalarKind::Int: return std::to_string(i_);
-    case ScalarKind::Float: break;
+    case ScalarKind::Bool:
+      return i_ ? "true" : "false";
+    case ScalarKind::Int:
+      return std::to_string(i_);
+    case ScalarKind::Float:
+      break;
   }
   return fmt::format("{}", f_);
 }

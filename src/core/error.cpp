@@ -8,12 +8,18 @@ namespace lamina {
 
 std::string_view error_kind_name(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::Shape: return "ShapeError";
-    case ErrorKind::DType: return "DTypeError";
-    case ErrorKind::Mask: return "MaskError";
-    case ErrorKind::Gradient: return "GradientError";
-    case ErrorKind::Value: return "ValueError";
-    case ErrorKind::IO: return "IOError";
+    case ErrorKind::Shape:
+      return "ShapeError";
+    case ErrorKind::DType:
+      return "DTypeError";
+    case ErrorKind::Mask:
+      return "MaskError";
+    case ErrorKind::Gradient:
+      return "GradientError";
+    case ErrorKind::Value:
+      return "ValueError";
+    case ErrorKind::IO:
+      return "IOError";
   }
   return "Error";
 }
@@ -71,8 +77,7 @@ std::string compose_message(ErrorKind kind, const ErrorDetails& d, const std::st
 
 }  // namespace
 
-Error::Error(ErrorKind kind, ErrorDetails details)
-    : Error(kind, details, compose_where(details.op)) {}
+Error::Error(ErrorKind kind, ErrorDetails details) : Error(kind, details, compose_where(details.op)) {}
 
 Error::Error(ErrorKind kind, const ErrorDetails& details, std::string where)
     : std::runtime_error(compose_message(kind, details, where)),
@@ -84,12 +89,18 @@ void rethrow_with_note(const Error& e, const std::string& note) {
   ErrorDetails d = e.details();
   d.problem += " (" + note + ")";
   switch (e.kind()) {
-    case ErrorKind::Shape: throw ShapeError(d);
-    case ErrorKind::DType: throw DTypeError(d);
-    case ErrorKind::Mask: throw MaskError(d);
-    case ErrorKind::Gradient: throw GradientError(d);
-    case ErrorKind::Value: throw ValueError(d);
-    case ErrorKind::IO: throw IOError(d);
+    case ErrorKind::Shape:
+      throw ShapeError(d);
+    case ErrorKind::DType:
+      throw DTypeError(d);
+    case ErrorKind::Mask:
+      throw MaskError(d);
+    case ErrorKind::Gradient:
+      throw GradientError(d);
+    case ErrorKind::Value:
+      throw ValueError(d);
+    case ErrorKind::IO:
+      throw IOError(d);
   }
   throw ValueError(d);
 }

@@ -19,7 +19,7 @@ void parallel_for(std::int64_t n, std::int64_t grain, F&& f) {
     return;
   }
   std::int64_t chunks = std::min<std::int64_t>(threads, (n + grain - 1) / grain);
-#pragma omp parallel for num_threads(static_cast<int>(chunks)) schedule(static)
+#pragma omp parallel for num_threads(static_cast <int>(chunks)) schedule(static)
   for (std::int64_t c = 0; c < chunks; ++c) {
     std::int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
     if (begin < end) f(begin, end);

@@ -60,9 +60,11 @@ struct Printer {
       }
       print(out, axis + 1, offset + i * strides[static_cast<std::size_t>(axis)], indent + 1);
       if (i + 1 < n) {
-        if (last_axis) out += ", ";
-        else out += "," + std::string(static_cast<std::size_t>(shape.rank() - axis - 1), '\n') +
-                    std::string(indent + 1, ' ');
+        if (last_axis)
+          out += ", ";
+        else
+          out +=
+              "," + std::string(static_cast<std::size_t>(shape.rank() - axis - 1), '\n') + std::string(indent + 1, ' ');
       }
     }
     out += ']';
@@ -74,8 +76,8 @@ std::string format_values(const Tensor& t, std::size_t indent) {
   if (t.rank() == 0) return format_value(values[0], t.dtype());
   Printer p{values, t.shape(), t.dtype(), t.numel() > kSummariseAbove};
   p.strides = contiguous_strides(t.shape());
-  if (t.numel() == 0) return std::string(static_cast<std::size_t>(t.rank()), '[') +
-                             std::string(static_cast<std::size_t>(t.rank()), ']');
+  if (t.numel() == 0)
+    return std::string(static_cast<std::size_t>(t.rank()), '[') + std::string(static_cast<std::size_t>(t.rank()), ']');
   p.measure(0, 0);
   std::string out;
   p.print(out, 0, 0, indent);

@@ -55,23 +55,28 @@ Tensor random_normal(const Shape& shape, const NormalOptions& o, Generator& gen)
                       .found = std::string(dtype_name(o.dtype)),
                       .hint = "use random_uniform for integers"});
   if (!(o.stddev >= 0.0))
-    throw ValueError({.op = "random_normal", .problem = "stddev must be >= 0", .expected = "stddev >= 0",
+    throw ValueError({.op = "random_normal",
+                      .problem = "stddev must be >= 0",
+                      .expected = "stddev >= 0",
                       .found = fmt::format("{}", o.stddev)});
   return fill_random(shape, o.dtype, "random_normal", [&] { return o.mean + o.stddev * gen.normal(); });
 }
 
 Tensor random_uniform(const Shape& shape, const UniformOptions& o, Generator& gen) {
   if (!(o.maxval > o.minval))
-    throw ValueError({.op = "random_uniform", .problem = "empty range", .expected = "minval < maxval",
+    throw ValueError({.op = "random_uniform",
+                      .problem = "empty range",
+                      .expected = "minval < maxval",
                       .found = fmt::format("minval={}, maxval={}", o.minval, o.maxval)});
   if (o.dtype == Bool)
-    throw DTypeError({.op = "random_uniform", .problem = "Bool samples are not supported",
-                      .expected = "a numeric dtype", .found = "bool",
+    throw DTypeError({.op = "random_uniform",
+                      .problem = "Bool samples are not supported",
+                      .expected = "a numeric dtype",
+                      .found = "bool",
                       .hint = "draw floats and compare: lm::random_uniform(shape) < p"});
   if (is_integer(o.dtype)) {
     double lo = std::ceil(o.minval), span = std::ceil(o.maxval) - lo;
-    return fill_random(shape, o.dtype, "random_uniform",
-                       [&] { return lo + std::floor(gen.uniform() * span); });
+    return fill_random(shape, o.dtype, "random_uniform", [&] { return lo + std::floor(gen.uniform() * span); });
   }
   return fill_random(shape, o.dtype, "random_uniform",
                      [&] { return o.minval + (o.maxval - o.minval) * gen.uniform(); });

@@ -28,7 +28,10 @@ void record_impl(const char* op, const TensorList& inputs, const TensorList& out
   for (Recorder* r : recorders) {
     bool tracked = false;
     for (const auto& t : inputs)
-      if (t.defined() && r->tracks(t.id())) { tracked = true; break; }
+      if (t.defined() && r->tracks(t.id())) {
+        tracked = true;
+        break;
+      }
     if (!tracked) continue;
     if (!rec) {
       rec = std::make_shared<OpRecord>();
@@ -95,8 +98,7 @@ TensorList symbolic_op(const char* op, const TensorList& inputs, const std::vect
 TensorList symbolic_outputs(std::shared_ptr<const SymbolicNode> node, const std::vector<TensorSpec>& specs) {
   TensorList outs;
   outs.reserve(specs.size());
-  for (std::size_t i = 0; i < specs.size(); ++i)
-    outs.push_back(detail::symbolic(specs[i], node, static_cast<int>(i)));
+  for (std::size_t i = 0; i < specs.size(); ++i) outs.push_back(detail::symbolic(specs[i], node, static_cast<int>(i)));
   return outs;
 }
 

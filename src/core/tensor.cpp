@@ -91,9 +91,9 @@ Tensor::operator bool() const {
   return item<double>() != 0.0;
 }
 
-#define LAMINA_INSTANTIATE(T)                            \
-  template const T* Tensor::data<T>() const;             \
-  template T Tensor::item<T>() const;                    \
+#define LAMINA_INSTANTIATE(T)                \
+  template const T* Tensor::data<T>() const; \
+  template T Tensor::item<T>() const;        \
   template std::vector<T> Tensor::to_vector<T>() const;
 LAMINA_INSTANTIATE(bool)
 LAMINA_INSTANTIATE(std::int32_t)
@@ -124,8 +124,7 @@ void check_mask_for(const Tensor& x, const Tensor& m) {
   const Shape& xs = x.shape();
   const Shape& ms = m.shape();
   bool ok = ms.rank() <= xs.rank();
-  for (std::int64_t i = 0; ok && i < ms.rank(); ++i)
-    ok = ms[i] == xs[i] || ms[i] < 0 || xs[i] < 0;
+  for (std::int64_t i = 0; ok && i < ms.rank(); ++i) ok = ms[i] == xs[i] || ms[i] < 0 || xs[i] < 0;
   if (!ok)
     throw ShapeError({.op = "with_mask",
                       .problem = "a mask's shape must be a leading prefix of the tensor's shape",
@@ -141,8 +140,7 @@ Tensor Tensor::with_mask(const Tensor& m) const {
   check_mask_for(*this, m);
   if (is_symbolic() || m.is_symbolic()) {
     TensorSpec spec{shape(), dtype(), m.rank()};
-    return symbolic_op("with_mask", {*this, m}, spec,
-                       [](const TensorList& in) { return in[0].with_mask(in[1]); });
+    return symbolic_op("with_mask", {*this, m}, spec, [](const TensorList& in) { return in[0].with_mask(in[1]); });
   }
   Tensor out = detail::share(*this, shape(), m.without_mask());
   record_gradient("with_mask", {*this}, {out},

@@ -19,8 +19,10 @@ Variable::Variable(std::string name, Tensor initial, bool trainable) : impl_(std
 
 const Variable::Impl& Variable::checked() const {
   if (!impl_)
-    throw ValueError({.op = "Variable", .problem = "used an empty Variable handle",
-                      .expected = "a variable", .found = "a default-constructed Variable"});
+    throw ValueError({.op = "Variable",
+                      .problem = "used an empty Variable handle",
+                      .expected = "a variable",
+                      .found = "a default-constructed Variable"});
   return *impl_;
 }
 

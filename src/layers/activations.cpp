@@ -29,11 +29,20 @@ Tensor swish(const Tensor& x) { return x * lamina::sigmoid(x); }
 Tensor hard_sigmoid(const Tensor& x) { return lamina::clip(x + 3, 0, 6) / 6; }
 
 ActivationFn get(const std::string& name) {
-  static const std::pair<const char*, Tensor (*)(const Tensor&)> table[] = {
-      {"linear", linear},   {"relu", relu},         {"tanh", tanh},         {"sigmoid", sigmoid},
-      {"softmax", softmax}, {"log_softmax", log_softmax}, {"softplus", softplus}, {"softsign", softsign},
-      {"exponential", exponential}, {"elu", elu},   {"selu", selu},         {"swish", swish},
-      {"silu", swish},      {"hard_sigmoid", hard_sigmoid}};
+  static const std::pair<const char*, Tensor (*)(const Tensor&)> table[] = {{"linear", linear},
+                                                                            {"relu", relu},
+                                                                            {"tanh", tanh},
+                                                                            {"sigmoid", sigmoid},
+                                                                            {"softmax", softmax},
+                                                                            {"log_softmax", log_softmax},
+                                                                            {"softplus", softplus},
+                                                                            {"softsign", softsign},
+                                                                            {"exponential", exponential},
+                                                                            {"elu", elu},
+                                                                            {"selu", selu},
+                                                                            {"swish", swish},
+                                                                            {"silu", swish},
+                                                                            {"hard_sigmoid", hard_sigmoid}};
   std::string known;
   for (const auto& [n, f] : table) {
     if (name == n) return f;

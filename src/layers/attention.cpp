@@ -131,8 +131,8 @@ Tensor causal_mask(std::int64_t tq, std::int64_t tk) {
 // Which (batch, query, key) pairs may attend, as a Bool tensor of `target` = (B, Tq, Tk),
 // or undefined when all may. On symbolic inputs with unknown lengths the causal part is
 // left out: it only changes values, never the output spec.
-Tensor attention_validity(const Tensor& query_steps, const Tensor& key_steps, bool causal,
-                          const Tensor& explicit_mask, const Shape& target) {
+Tensor attention_validity(const Tensor& query_steps, const Tensor& key_steps, bool causal, const Tensor& explicit_mask,
+                          const Shape& target) {
   Tensor acc;
   if (query_steps.defined()) acc = expand_dims(query_steps, 2);
   if (key_steps.defined()) acc = mask_and(acc, expand_dims(key_steps, 1));
@@ -150,7 +150,8 @@ Tensor masked_softmax(const Tensor& scores, const Tensor& valid) {
 
 void check_dropout(double rate) {
   if (!(rate >= 0.0 && rate < 1.0))
-    throw ValueError({.problem = "the dropout rate must be in [0, 1)", .expected = "0 <= dropout < 1",
+    throw ValueError({.problem = "the dropout rate must be in [0, 1)",
+                      .expected = "0 <= dropout < 1",
                       .found = fmt::format("{}", rate)});
 }
 
@@ -158,10 +159,12 @@ void check_dropout(double rate) {
 
 // ---- Attention --------------------------------------------------------------------------
 
-AttentionLayer::AttentionLayer(AttentionOptions options) : Layer("Attention", options.name), options_(std::move(options)) {
+AttentionLayer::AttentionLayer(AttentionOptions options)
+    : Layer("Attention", options.name), options_(std::move(options)) {
   LayerScope scope(name(), type());
   if (options_.score_mode != "dot" && options_.score_mode != "concat")
-    throw ValueError({.problem = "unknown score_mode", .expected = "\"dot\" or \"concat\"",
+    throw ValueError({.problem = "unknown score_mode",
+                      .expected = "\"dot\" or \"concat\"",
                       .found = fmt::format("\"{}\"", options_.score_mode)});
   check_dropout(options_.dropout);
   if (options_.seed) generator() = Generator(*options_.seed);
@@ -227,7 +230,8 @@ MultiHeadAttentionLayer::MultiHeadAttentionLayer(std::int64_t num_heads, std::in
   LayerScope scope(name(), type());
   auto positive = [](const char* what, std::int64_t n) {
     if (n <= 0)
-      throw ValueError({.problem = fmt::format("{} must be positive", what), .expected = fmt::format("{} >= 1", what),
+      throw ValueError({.problem = fmt::format("{} must be positive", what),
+                        .expected = fmt::format("{} >= 1", what),
                         .found = std::to_string(n)});
   };
   positive("num_heads", num_heads_);
@@ -299,8 +303,8 @@ TensorList MultiHeadAttentionLayer::call(const TensorList& inputs, const TensorL
   const Tensor scores = matmul(q, transpose(k, {0, 1, 3, 2}));  // (B, H, Tq, Tv)
 
   const Shape& s = scores.shape();
-  Tensor valid = attention_validity(query_steps, key_steps, options_.use_causal_mask, explicit_mask,
-                                    Shape{s[0], s[2], s[3]});
+  Tensor valid =
+      attention_validity(query_steps, key_steps, options_.use_causal_mask, explicit_mask, Shape{s[0], s[2], s[3]});
   if (valid.defined()) valid = broadcast_to(expand_dims(valid, 1), s);  // the same for every head
   Tensor weights = masked_softmax(scores, valid);
   if (training && options_.dropout > 0 && !weights.is_symbolic())
@@ -313,7 +317,7 @@ TensorList MultiHeadAttentionLayer::call(const TensorList& inputs, const TensorL
   TensorList outs{out.with_mask(output_mask(query, query_steps))};
   if (options_.return_attention_scores) {
     // Scores (B, H, Tq, Tv) carry the query mask on (B,) or (B, H, Tq).
-    Tensor m = query.mask_rank() == 1 ? query.mask()
+    Tensor m = query.mask_rank() == 1  ? query.mask()
                : query_steps.defined() ? broadcast_to(expand_dims(query_steps, 1), Shape{s[0], s[1], s[2]})
                                        : Tensor();
     outs.push_back(weights.with_mask(m));

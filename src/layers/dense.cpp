@@ -11,7 +11,8 @@ namespace lamina::layers {
 DenseLayer::DenseLayer(std::int64_t units, DenseOptions options)
     : Layer("Dense", options.name), units_(units), options_(std::move(options)) {
   if (units <= 0)
-    throw ValueError({.problem = "Dense needs a positive number of units", .expected = "units >= 1",
+    throw ValueError({.problem = "Dense needs a positive number of units",
+                      .expected = "units >= 1",
                       .found = std::to_string(units)});
 }
 
@@ -29,11 +30,11 @@ void DenseLayer::build(const std::vector<TensorSpec>& specs) {
 Tensor DenseLayer::call(const Tensor& x, const Tensor&, bool) {
   std::int64_t features = kernel_.shape()[0];
   if (x.rank() < 2 || (x.dim(-1) >= 0 && x.dim(-1) != features))
-    throw ShapeError({.problem = "input features do not match the layer's kernel",
-                      .expected = fmt::format("inputs (batch, ..., {}) -- the layer was built for {} features",
-                                              features, features),
-                      .found = x.shape().str(),
-                      .hint = "a layer keeps the input size it was first called with; create a new layer"});
+    throw ShapeError(
+        {.problem = "input features do not match the layer's kernel",
+         .expected = fmt::format("inputs (batch, ..., {}) -- the layer was built for {} features", features, features),
+         .found = x.shape().str(),
+         .hint = "a layer keeps the input size it was first called with; create a new layer"});
   Tensor y = dot(x, kernel_.value());
   if (options_.use_bias) y = y + bias_.value();
   return options_.activation(y);

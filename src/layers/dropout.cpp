@@ -18,7 +18,8 @@ Tensor dropout_mask(const Shape& shape, double rate, DType dtype, Generator& gen
 DropoutLayer::DropoutLayer(double rate, DropoutOptions options)
     : Layer("Dropout", options.name), rate_(rate), options_(std::move(options)) {
   if (!(rate >= 0.0 && rate < 1.0))
-    throw ValueError({.problem = "the dropout rate must be in [0, 1)", .expected = "0 <= rate < 1",
+    throw ValueError({.problem = "the dropout rate must be in [0, 1)",
+                      .expected = "0 <= rate < 1",
                       .found = fmt::format("{}", rate)});
   if (options_.seed) generator() = Generator(*options_.seed);
 }

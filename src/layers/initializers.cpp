@@ -69,7 +69,9 @@ Initializer constant(double value) {
   return [value](const Shape& s, DType dt, Generator&) { return full(s, value, dt); };
 }
 Initializer random_normal(double mean, double stddev) {
-  return [=](const Shape& s, DType dt, Generator& gen) { return from_draws(s, dt, [&] { return mean + stddev * gen.normal(); }); };
+  return [=](const Shape& s, DType dt, Generator& gen) {
+    return from_draws(s, dt, [&] { return mean + stddev * gen.normal(); });
+  };
 }
 Initializer random_uniform(double minval, double maxval) {
   return [=](const Shape& s, DType dt, Generator& gen) {
@@ -77,7 +79,9 @@ Initializer random_uniform(double minval, double maxval) {
   };
 }
 Initializer truncated_normal(double mean, double stddev) {
-  return [=](const Shape& s, DType dt, Generator& gen) { return from_draws(s, dt, [&] { return truncated(gen, mean, stddev); }); };
+  return [=](const Shape& s, DType dt, Generator& gen) {
+    return from_draws(s, dt, [&] { return truncated(gen, mean, stddev); });
+  };
 }
 Initializer glorot_uniform() {
   return [](const Shape& s, DType dt, Generator& gen) {
@@ -99,8 +103,10 @@ Initializer lecun_normal() { return truncated_scaled(1.0, false); }
 Initializer orthogonal(double gain) {
   return [gain](const Shape& s, DType dt, Generator& gen) {
     if (s.rank() < 2)
-      throw ShapeError({.op = "orthogonal", .problem = "the orthogonal initializer needs a rank >= 2 shape",
-                        .expected = "(rows, cols) or more", .found = s.str()});
+      throw ShapeError({.op = "orthogonal",
+                        .problem = "the orthogonal initializer needs a rank >= 2 shape",
+                        .expected = "(rows, cols) or more",
+                        .found = s.str()});
     int cols = static_cast<int>(s[s.rank() - 1]);
     int rows = static_cast<int>(s.numel() / std::max<std::int64_t>(cols, 1));
     // Factor a tall random matrix (m >= n); transpose the result when the shape is wide.
@@ -117,7 +123,8 @@ Initializer orthogonal(double gain) {
     dgeqrf_(&m, &n, a.data(), &m, tau.data(), work.data(), &lwork, &info);
     // Sign correction (as Keras): multiply column j of Q by sign(R[j][j]) so Q is uniform.
     std::vector<double> sign(static_cast<std::size_t>(n));
-    for (int j = 0; j < n; ++j) sign[static_cast<std::size_t>(j)] = a[static_cast<std::size_t>(j) * m + j] < 0 ? -1.0 : 1.0;
+    for (int j = 0; j < n; ++j)
+      sign[static_cast<std::size_t>(j)] = a[static_cast<std::size_t>(j) * m + j] < 0 ? -1.0 : 1.0;
     dorgqr_(&m, &n, &n, a.data(), &m, tau.data(), work.data(), &lwork, &info);
     if (info != 0)
       throw ValueError({.op = "orthogonal", .problem = "LAPACK QR failed", .found = fmt::format("info = {}", info)});
@@ -126,8 +133,10 @@ Initializer orthogonal(double gain) {
       for (int j = 0; j < n; ++j) {
         double q = gain * sign[static_cast<std::size_t>(j)] * a[static_cast<std::size_t>(j) * m + i];
         // tall: out[i][j] = Q[i][j]; wide: out = Q^T, out[j][i] = Q[i][j]
-        if (rows >= cols) out[static_cast<std::size_t>(i) * cols + j] = q;
-        else out[static_cast<std::size_t>(j) * cols + i] = q;
+        if (rows >= cols)
+          out[static_cast<std::size_t>(i) * cols + j] = q;
+        else
+          out[static_cast<std::size_t>(j) * cols + i] = q;
       }
     return tensor(out, s, dt);
   };

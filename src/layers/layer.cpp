@@ -133,9 +133,10 @@ void Layer::check_input_count(const TensorList& inputs, std::size_t expected) co
 }
 
 Tensor Layer::call(const Tensor&, const Tensor&, bool) {
-  throw ValueError({.problem = fmt::format("{} does not implement call()", type_),
-                    .expected = "a subclass that overrides call(input, mask, training) or call(inputs, masks, training)",
-                    .found = "the base Layer::call"});
+  throw ValueError(
+      {.problem = fmt::format("{} does not implement call()", type_),
+       .expected = "a subclass that overrides call(input, mask, training) or call(inputs, masks, training)",
+       .found = "the base Layer::call"});
 }
 
 TensorList Layer::call(const TensorList& inputs, const TensorList& masks, bool training) {
@@ -240,15 +241,17 @@ TensorList Layer::operator()(const TensorList& given, const CallOptions& options
     any_mask = any_mask || x.has_mask();
   }
   if (any_mask && !options.mask.defined() && !supports_masking())
-    throw MaskError({.problem = "this layer received a masked input but does not support masking",
-                     .expected = "an unmasked input, or a layer whose supports_masking() is true",
-                     .found = fmt::format("input mask of shape {}",
-                                          std::find_if(inputs.begin(), inputs.end(), [](const Tensor& t) {
-                                            return t.has_mask();
-                                          })->mask().shape().str()),
-                     .hint = "if call() handles the mask (it arrives as the `mask` argument and rides along on "
-                             "the input), override supports_masking() to return true; to drop the mask on "
-                             "purpose, pass x.without_mask()"});
+    throw MaskError(
+        {.problem = "this layer received a masked input but does not support masking",
+         .expected = "an unmasked input, or a layer whose supports_masking() is true",
+         .found = fmt::format("input mask of shape {}",
+                              std::find_if(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.has_mask(); })
+                                  ->mask()
+                                  .shape()
+                                  .str()),
+         .hint = "if call() handles the mask (it arrives as the `mask` argument and rides along on "
+                 "the input), override supports_masking() to return true; to drop the mask on "
+                 "purpose, pass x.without_mask()"});
   bool training = options.training.value_or(learning_phase());
   ensure_built(inputs);
   if (any_symbolic(inputs)) return call_symbolic(inputs, options);

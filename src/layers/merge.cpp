@@ -68,8 +68,10 @@ MergeLayer::MergeLayer(std::string type, const MergeOptions& options, std::size_
     : Layer(std::move(type), options.name), exact_inputs_(exact_inputs) {}
 
 TensorList MergeLayer::call(const TensorList& inputs, const TensorList&, bool) {
-  if (exact_inputs_ > 0) check_input_count(inputs, exact_inputs_);
-  else check_at_least_two(inputs, type());
+  if (exact_inputs_ > 0)
+    check_input_count(inputs, exact_inputs_);
+  else
+    check_at_least_two(inputs, type());
   check_broadcastable(inputs, type());
   std::int64_t rank = 0;
   for (const auto& x : inputs) rank = std::max(rank, x.rank());
@@ -129,7 +131,8 @@ TensorList ConcatenateLayer::call(const TensorList& inputs, const TensorList&, b
                       .hint = "check which input has the odd shape; Reshape it or pick another axis"});
   };
   for (const auto& x : inputs)
-    if (x.rank() != rank) fail("Concatenate needs inputs of the same rank", fmt::format("rank {} like the first", rank));
+    if (x.rank() != rank)
+      fail("Concatenate needs inputs of the same rank", fmt::format("rank {} like the first", rank));
   if (axis_ < -rank || axis_ >= rank)
     fail("the concatenation axis is out of range", fmt::format("an axis in [{}, {})", -rank, rank));
   const std::int64_t a = axis_ < 0 ? axis_ + rank : axis_;

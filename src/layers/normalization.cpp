@@ -60,7 +60,8 @@ Shape param_broadcast_shape(const Shape& input, const Axes& axes) {
 // The input must have the rank and the normalised sizes the layer was built for.
 void check_built_shape(const Tensor& x, const Shape& built, const Axes& axes) {
   bool ok = x.rank() == built.rank();
-  for (std::size_t i = 0; ok && i < axes.size(); ++i) ok = x.shape()[axes[i]] < 0 || x.shape()[axes[i]] == built[axes[i]];
+  for (std::size_t i = 0; ok && i < axes.size(); ++i)
+    ok = x.shape()[axes[i]] < 0 || x.shape()[axes[i]] == built[axes[i]];
   if (!ok)
     throw ShapeError({.problem = "the input does not match the shape the layer was built for",
                       .expected = fmt::format("rank {} with sizes {} on axes {}", built.rank(),
@@ -85,10 +86,12 @@ LayerNormalizationLayer::LayerNormalizationLayer(LayerNormalizationOptions optio
     : Layer("LayerNormalization", options.name), options_(std::move(options)) {
   LayerScope scope(name(), type());
   if (options_.axis.empty())
-    throw ValueError({.problem = "no axis to normalise over", .expected = "at least one axis, e.g. {-1}",
+    throw ValueError({.problem = "no axis to normalise over",
+                      .expected = "at least one axis, e.g. {-1}",
                       .found = "an empty axis list"});
   if (!(options_.epsilon > 0))
-    throw ValueError({.problem = "epsilon must be positive", .expected = "epsilon > 0 (Keras default 1e-3)",
+    throw ValueError({.problem = "epsilon must be positive",
+                      .expected = "epsilon > 0 (Keras default 1e-3)",
                       .found = fmt::format("{}", options_.epsilon)});
 }
 
@@ -129,10 +132,12 @@ BatchNormalizationLayer::BatchNormalizationLayer(BatchNormalizationOptions optio
     : Layer("BatchNormalization", options.name), options_(std::move(options)) {
   LayerScope scope(name(), type());
   if (!(options_.momentum >= 0 && options_.momentum <= 1))
-    throw ValueError({.problem = "momentum must be in [0, 1]", .expected = "0 <= momentum <= 1 (Keras default 0.99)",
+    throw ValueError({.problem = "momentum must be in [0, 1]",
+                      .expected = "0 <= momentum <= 1 (Keras default 0.99)",
                       .found = fmt::format("{}", options_.momentum)});
   if (!(options_.epsilon > 0))
-    throw ValueError({.problem = "epsilon must be positive", .expected = "epsilon > 0 (Keras default 1e-3)",
+    throw ValueError({.problem = "epsilon must be positive",
+                      .expected = "epsilon > 0 (Keras default 1e-3)",
                       .found = fmt::format("{}", options_.epsilon)});
 }
 

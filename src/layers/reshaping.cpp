@@ -37,8 +37,8 @@ Tensor ReshapeLayer::call(const Tensor& x, const Tensor&, bool) {
   for (std::int64_t i = 0; i < target.rank(); ++i) {
     if (target[i] == -1) {
       if (infer >= 0)
-        throw ValueError({.problem = "only one target dimension can be -1", .expected = "at most one -1",
-                          .found = target_.str()});
+        throw ValueError(
+            {.problem = "only one target dimension can be -1", .expected = "at most one -1", .found = target_.str()});
       infer = i;
     } else {
       known *= target[i];
@@ -73,8 +73,8 @@ RepeatVectorLayer::RepeatVectorLayer(std::int64_t n, std::string name) : Layer("
 
 Tensor RepeatVectorLayer::call(const Tensor& x, const Tensor&, bool) {
   if (x.rank() != 2)
-    throw ShapeError({.problem = "RepeatVector repeats (batch, features) vectors",
-                      .expected = "rank 2", .found = x.shape().str()});
+    throw ShapeError(
+        {.problem = "RepeatVector repeats (batch, features) vectors", .expected = "rank 2", .found = x.shape().str()});
   return broadcast_to(expand_dims(x, 1), Shape{x.dim(0), n_, x.dim(1)});
 }
 

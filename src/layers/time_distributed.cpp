@@ -31,7 +31,8 @@ Shape unfolded(std::int64_t b, std::int64_t t, const Shape& s) {
 Tensor TimeDistributedLayer::call(const Tensor& x, const Tensor& mask, bool training) {
   if (x.rank() < 3)
     throw ShapeError({.problem = "TimeDistributed needs (batch, time, ...) inputs",
-                      .expected = "rank >= 3", .found = x.shape().str()});
+                      .expected = "rank >= 3",
+                      .found = x.shape().str()});
   const std::int64_t b = x.dim(0), t = x.dim(1);
   Tensor inner_in = reshape(x.without_mask(), folded(x.shape()));
   if (mask.defined()) {

@@ -39,9 +39,8 @@ Tensor cast(const Tensor& x, DType dtype) {
   detail::set_mask(out, x.mask());
   DType from = x.dtype();
   if (is_floating(from) && is_floating(dtype)) {
-    record_gradient("cast", {x}, {out}, [from](const TensorList& g, const std::vector<bool>&) {
-      return TensorList{cast(g[0], from)};
-    });
+    record_gradient("cast", {x}, {out},
+                    [from](const TensorList& g, const std::vector<bool>&) { return TensorList{cast(g[0], from)}; });
   } else {
     record_cut("cast", {x}, {out});
   }

@@ -13,26 +13,20 @@ using detail::promote;
 
 // ---- comparisons -------------------------------------------------------------------------
 
-#define LAMINA_COMPARISON(name, expr)                                                       \
-  Tensor name(const Tensor& a, const Tensor& b) {                                           \
-    OpScope scope(#name);                                                                   \
-    detail::require_defined(a, #name, "first operand");                                     \
-    detail::require_defined(b, #name, "second operand");                                    \
-    DType dt = promote(a, b, #name);                                                        \
-    return detail::binary_op(#name, name, a, b, dt, Bool, [](auto x, auto y) { return expr; }, \
-                             nullptr);                                                      \
-  }                                                                                         \
-  /* scalar forms: as in elementwise.cpp, the tensor is cast to the weakly promoted    */ \
-  /* dtype so that strict mode (tensor-tensor promotion only) lets weak scalars pass    */ \
-  Tensor name(const Tensor& a, Scalar b) {                                                  \
-    detail::require_defined(a, #name);                                                      \
-    DType dt = promote(a, b);                                                               \
-    return name(cast(a, dt), detail::scalar_tensor(b, dt));                                 \
-  }                                                                                         \
-  Tensor name(Scalar a, const Tensor& b) {                                                  \
-    detail::require_defined(b, #name);                                                      \
-    DType dt = promote(b, a);                                                               \
-    return name(detail::scalar_tensor(a, dt), cast(b, dt));                                 \
+#define LAMINA_COMPARISON(name, expr)                                               \
+  Tensor name(const Tensor& a, const Tensor& b) {                                   \
+    OpScope scope(#name);                                                           \
+    detail::require_defined(a, #name, "first operand");                             \
+    detail::require_defined(b, #name, "second operand");                            \
+    DType dt = promote(a, b, #name);                                                \
+    return detail::binary_op(                                                       \
+        #name, name, a, b, dt, Bool, [](auto x, auto y) { return expr; }, nullptr); \
+  }                                                                                 \
+  Tensor name(const Tensor& a, Scalar b) {                                          \
+    return detail::with_scalar(static_cast<detail::BinaryFn>(name), #name, a, b);   \
+  }                                                                                 \
+  Tensor name(Scalar a, const Tensor& b) {                                          \
+    return detail::with_scalar(static_cast<detail::BinaryFn>(name), #name, a, b);   \
   }
 LAMINA_COMPARISON(equal, x == y)
 LAMINA_COMPARISON(not_equal, x != y)
@@ -48,12 +42,12 @@ namespace {
 void require_bool(const Tensor& x, const char* op, const char* what) {
   detail::require_defined(x, op, what);
   if (x.dtype() == Bool) return;
-  throw DTypeError({.op = op,
-                    .problem = fmt::format("logical ops take Bool tensors, but the {} is {}", what,
-                                           dtype_name(x.dtype())),
-                    .expected = "bool",
-                    .found = fmt::format("{} {}", dtype_name(x.dtype()), x.shape().str()),
-                    .hint = "make the truth value explicit: (x != 0) or lm::cast(x, lm::Bool)"});
+  throw DTypeError(
+      {.op = op,
+       .problem = fmt::format("logical ops take Bool tensors, but the {} is {}", what, dtype_name(x.dtype())),
+       .expected = "bool",
+       .found = fmt::format("{} {}", dtype_name(x.dtype()), x.shape().str()),
+       .hint = "make the truth value explicit: (x != 0) or lm::cast(x, lm::Bool)"});
 }
 }  // namespace
 
@@ -61,23 +55,25 @@ Tensor logical_and(const Tensor& a, const Tensor& b) {
   OpScope scope("logical_and");
   require_bool(a, "logical_and", "first operand");
   require_bool(b, "logical_and", "second operand");
-  return detail::binary_op("logical_and", logical_and, a, b, Bool, Bool,
-                           [](auto x, auto y) { return static_cast<bool>(x) && static_cast<bool>(y); }, nullptr);
+  return detail::binary_op(
+      "logical_and", logical_and, a, b, Bool, Bool,
+      [](auto x, auto y) { return static_cast<bool>(x) && static_cast<bool>(y); }, nullptr);
 }
 
 Tensor logical_or(const Tensor& a, const Tensor& b) {
   OpScope scope("logical_or");
   require_bool(a, "logical_or", "first operand");
   require_bool(b, "logical_or", "second operand");
-  return detail::binary_op("logical_or", logical_or, a, b, Bool, Bool,
-                           [](auto x, auto y) { return static_cast<bool>(x) || static_cast<bool>(y); }, nullptr);
+  return detail::binary_op(
+      "logical_or", logical_or, a, b, Bool, Bool,
+      [](auto x, auto y) { return static_cast<bool>(x) || static_cast<bool>(y); }, nullptr);
 }
 
 Tensor logical_not(const Tensor& x) {
   OpScope scope("logical_not");
   require_bool(x, "logical_not", "operand");
-  return detail::unary_op("logical_not", logical_not, x, Bool, Bool, [](auto v) { return !static_cast<bool>(v); },
-                          nullptr);
+  return detail::unary_op(
+      "logical_not", logical_not, x, Bool, Bool, [](auto v) { return !static_cast<bool>(v); }, nullptr);
 }
 
 }  // namespace lamina

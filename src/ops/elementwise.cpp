@@ -49,8 +49,10 @@ T wrap_sub(T a, T b) {
 }
 template <class T>
 T wrap_neg(T v) {
-  if constexpr (is_int_v<T>) return wrap_sub(T{0}, v);
-  else return static_cast<T>(-v);  // floats: -0.0 stays distinct from 0 - 0.0
+  if constexpr (is_int_v<T>)
+    return wrap_sub(T{0}, v);
+  else
+    return static_cast<T>(-v);  // floats: -0.0 stays distinct from 0 - 0.0
 }
 template <class T>
 T wrap_mul(T a, T b) {
@@ -100,37 +102,41 @@ Tensor gate(const Tensor& g, const Tensor& cond) { return g * cast(cond, g.dtype
 Tensor add(const Tensor& a, const Tensor& b) {
   OpScope scope("add");
   DType dt = arithmetic(promote(a, b, "add"));
-  return detail::binary_op("add", add, a, b, dt, dt, [](auto x, auto y) { return wrap_add(x, y); },
-                           [](const Tensor&, const Tensor&, const Tensor&, const Tensor& g, const Needs&) {
-                             return std::pair{g, g};
-                           });
+  return detail::binary_op(
+      "add", add, a, b, dt, dt, [](auto x, auto y) { return wrap_add(x, y); },
+      [](const Tensor&, const Tensor&, const Tensor&, const Tensor& g, const Needs&) {
+        return std::pair{g, g};
+      });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   OpScope scope("sub");
   DType dt = arithmetic(promote(a, b, "sub"));
-  return detail::binary_op("sub", sub, a, b, dt, dt, [](auto x, auto y) { return wrap_sub(x, y); },
-                           [](const Tensor&, const Tensor&, const Tensor&, const Tensor& g, const Needs& n) {
-                             return std::pair{g, n[1] ? neg(g) : Tensor()};
-                           });
+  return detail::binary_op(
+      "sub", sub, a, b, dt, dt, [](auto x, auto y) { return wrap_sub(x, y); },
+      [](const Tensor&, const Tensor&, const Tensor&, const Tensor& g, const Needs& n) {
+        return std::pair{g, n[1] ? neg(g) : Tensor()};
+      });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   OpScope scope("mul");
   DType dt = arithmetic(promote(a, b, "mul"));
-  return detail::binary_op("mul", mul, a, b, dt, dt, [](auto x, auto y) { return wrap_mul(x, y); },
-                           [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& g, const Needs& n) {
-                             return std::pair{n[0] ? g * y : Tensor(), n[1] ? g * x : Tensor()};
-                           });
+  return detail::binary_op(
+      "mul", mul, a, b, dt, dt, [](auto x, auto y) { return wrap_mul(x, y); },
+      [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& g, const Needs& n) {
+        return std::pair{n[0] ? g * y : Tensor(), n[1] ? g * x : Tensor()};
+      });
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
   OpScope scope("div");
   DType dt = floating(promote(a, b, "div"));
-  return detail::binary_op("div", div, a, b, dt, dt, [](auto x, auto y) { return x / y; },
-                           [](const Tensor&, const Tensor& y, const Tensor& out, const Tensor& g, const Needs& n) {
-                             return std::pair{n[0] ? g / y : Tensor(), n[1] ? neg(g * out / y) : Tensor()};
-                           });
+  return detail::binary_op(
+      "div", div, a, b, dt, dt, [](auto x, auto y) { return x / y; },
+      [](const Tensor&, const Tensor& y, const Tensor& out, const Tensor& g, const Needs& n) {
+        return std::pair{n[0] ? g / y : Tensor(), n[1] ? neg(g * out / y) : Tensor()};
+      });
 }
 
 Tensor pow(const Tensor& a, const Tensor& b) {
@@ -149,8 +155,10 @@ Tensor pow(const Tensor& a, const Tensor& b) {
       "pow", pow, a, b, dt, dt,
       [](auto x, auto y) {
         using T = decltype(x);
-        if constexpr (is_int_v<T>) return int_pow(x, y);
-        else return std::pow(x, y);
+        if constexpr (is_int_v<T>)
+          return int_pow(x, y);
+        else
+          return std::pow(x, y);
       },
       [](const Tensor& x, const Tensor& y, const Tensor& out, const Tensor& g, const Needs& n) {
         Tensor ga, gb;
@@ -179,8 +187,10 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
       "maximum", maximum, a, b, dt, dt,
       [](auto x, auto y) {
         using T = decltype(x);
-        if constexpr (std::is_floating_point_v<T>) return (x >= y || x != x) ? x : y;  // NaN propagates
-        else return x >= y ? x : y;
+        if constexpr (std::is_floating_point_v<T>)
+          return (x >= y || x != x) ? x : y;  // NaN propagates
+        else
+          return x >= y ? x : y;
       },
       [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& g, const Needs& n) {
         return std::pair{n[0] ? gate(g, greater_equal(x, y)) : Tensor(), n[1] ? gate(g, less(x, y)) : Tensor()};
@@ -196,28 +206,23 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
       "minimum", minimum, a, b, dt, dt,
       [](auto x, auto y) {
         using T = decltype(x);
-        if constexpr (std::is_floating_point_v<T>) return (x <= y || x != x) ? x : y;  // NaN propagates
-        else return x <= y ? x : y;
+        if constexpr (std::is_floating_point_v<T>)
+          return (x <= y || x != x) ? x : y;  // NaN propagates
+        else
+          return x <= y ? x : y;
       },
       [](const Tensor& x, const Tensor& y, const Tensor&, const Tensor& g, const Needs& n) {
         return std::pair{n[0] ? gate(g, less_equal(x, y)) : Tensor(), n[1] ? gate(g, greater(x, y)) : Tensor()};
       });
 }
 
-// Scalar forms: the scalar becomes a 0-d tensor of the weakly promoted dtype, so they
-// share the tensor kernels. The tensor is cast to that dtype first (a no-op unless the
-// scalar raised its kind, as in int_tensor * 2.5f), so that the tensor-tensor op sees one
-// dtype and strict mode, which forbids only tensor-tensor promotion, lets it pass.
-#define LAMINA_SCALAR_FORMS(name)                                              \
-  Tensor name(const Tensor& a, Scalar b) {                                     \
-    detail::require_defined(a, #name);                                         \
-    DType dt = promote(a, b);                                                  \
-    return name(cast(a, dt), detail::scalar_tensor(b, dt));                    \
-  }                                                                            \
-  Tensor name(Scalar a, const Tensor& b) {                                     \
-    detail::require_defined(b, #name);                                         \
-    DType dt = promote(b, a);                                                  \
-    return name(detail::scalar_tensor(a, dt), cast(b, dt));                    \
+// Scalar forms share the tensor kernels (see detail::with_scalar).
+#define LAMINA_SCALAR_FORMS(name)                                                 \
+  Tensor name(const Tensor& a, Scalar b) {                                        \
+    return detail::with_scalar(static_cast<detail::BinaryFn>(name), #name, a, b); \
+  }                                                                               \
+  Tensor name(Scalar a, const Tensor& b) {                                        \
+    return detail::with_scalar(static_cast<detail::BinaryFn>(name), #name, a, b); \
   }
 LAMINA_SCALAR_FORMS(add)
 LAMINA_SCALAR_FORMS(sub)
@@ -233,22 +238,25 @@ LAMINA_SCALAR_FORMS(minimum)
 Tensor neg(const Tensor& x) {
   OpScope scope("neg");
   DType dt = arithmetic(x.dtype());
-  return detail::unary_op("neg", neg, x, dt, dt, [](auto v) { return wrap_neg(v); },
-                          [](const Tensor&, const Tensor&, const Tensor& g) { return neg(g); });
+  return detail::unary_op(
+      "neg", neg, x, dt, dt, [](auto v) { return wrap_neg(v); },
+      [](const Tensor&, const Tensor&, const Tensor& g) { return neg(g); });
 }
 
 Tensor exp(const Tensor& x) {
   OpScope scope("exp");
   DType dt = floating(x.dtype());
-  return detail::unary_op("exp", exp, x, dt, dt, [](auto v) { return std::exp(v); },
-                          [](const Tensor&, const Tensor& out, const Tensor& g) { return g * out; });
+  return detail::unary_op(
+      "exp", exp, x, dt, dt, [](auto v) { return std::exp(v); },
+      [](const Tensor&, const Tensor& out, const Tensor& g) { return g * out; });
 }
 
 Tensor tanh(const Tensor& x) {
   OpScope scope("tanh");
   DType dt = floating(x.dtype());
-  return detail::unary_op("tanh", tanh, x, dt, dt, [](auto v) { return std::tanh(v); },
-                          [](const Tensor&, const Tensor& out, const Tensor& g) { return g * (1 - out * out); });
+  return detail::unary_op(
+      "tanh", tanh, x, dt, dt, [](auto v) { return std::tanh(v); },
+      [](const Tensor&, const Tensor& out, const Tensor& g) { return g * (1 - out * out); });
 }
 
 Tensor abs(const Tensor& x) {
@@ -273,24 +281,27 @@ Tensor log(const Tensor& x) {
   OpScope scope("log");
   detail::require_defined(x, "log");
   DType dt = floating(x.dtype());
-  return detail::unary_op("log", log, x, dt, dt, [](auto v) { return std::log(v); },
-                          [](const Tensor& in, const Tensor&, const Tensor& g) { return g / in; });
+  return detail::unary_op(
+      "log", log, x, dt, dt, [](auto v) { return std::log(v); },
+      [](const Tensor& in, const Tensor&, const Tensor& g) { return g / in; });
 }
 
 Tensor sqrt(const Tensor& x) {
   OpScope scope("sqrt");
   detail::require_defined(x, "sqrt");
   DType dt = floating(x.dtype());
-  return detail::unary_op("sqrt", sqrt, x, dt, dt, [](auto v) { return std::sqrt(v); },
-                          [](const Tensor&, const Tensor& out, const Tensor& g) { return g / (out * 2); });
+  return detail::unary_op(
+      "sqrt", sqrt, x, dt, dt, [](auto v) { return std::sqrt(v); },
+      [](const Tensor&, const Tensor& out, const Tensor& g) { return g / (out * 2); });
 }
 
 Tensor square(const Tensor& x) {
   OpScope scope("square");
   detail::require_defined(x, "square");
   DType dt = arithmetic(x.dtype());
-  return detail::unary_op("square", square, x, dt, dt, [](auto v) { return wrap_mul(v, v); },
-                          [](const Tensor& in, const Tensor&, const Tensor& g) { return g * in * 2; });
+  return detail::unary_op(
+      "square", square, x, dt, dt, [](auto v) { return wrap_mul(v, v); },
+      [](const Tensor& in, const Tensor&, const Tensor& g) { return g * in * 2; });
 }
 
 Tensor sigmoid(const Tensor& x) {
@@ -351,8 +362,10 @@ Tensor round(const Tensor& x) {
       [](auto v) {
         using T = decltype(v);
         // nearbyint rounds in the default mode, round-half-to-even (like NumPy's rint).
-        if constexpr (std::is_floating_point_v<T>) return std::nearbyint(v);
-        else return v;
+        if constexpr (std::is_floating_point_v<T>)
+          return std::nearbyint(v);
+        else
+          return v;
       },
       nullptr);
 }

@@ -12,12 +12,17 @@
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/core/recording.hpp"
+#include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/mask_align.hpp"
 
 namespace lamina {
 
 namespace {
+
+using detail::concat_dims;
+using detail::dims_of;
+using detail::product;
 
 using Needs = std::vector<bool>;
 using Index = std::int64_t;
@@ -61,13 +66,13 @@ std::string position(std::int64_t flat, const Shape& shape) {
 
 [[noreturn]] void out_of_range(const char* op, Index value, std::int64_t flat, const Shape& idx_shape,
                                std::int64_t limit, const std::string& what) {
-  throw ValueError({.op = op,
-                    .problem = fmt::format("index {} is out of range", value),
-                    .expected = fmt::format("indices in [0, {}) ({})", limit, what),
-                    .found = fmt::format("{} at indices{} (indices shape {})", value, position(flat, idx_shape),
-                                         idx_shape.str()),
-                    .hint = "indices are not wrapped: negative ones are invalid too; check the vocabulary "
-                            "size or clip the indices"});
+  throw ValueError(
+      {.op = op,
+       .problem = fmt::format("index {} is out of range", value),
+       .expected = fmt::format("indices in [0, {}) ({})", limit, what),
+       .found = fmt::format("{} at indices{} (indices shape {})", value, position(flat, idx_shape), idx_shape.str()),
+       .hint = "indices are not wrapped: negative ones are invalid too; check the vocabulary "
+               "size or clip the indices"});
 }
 
 // Every entry of idx in [0, limit).
@@ -77,22 +82,6 @@ void check_range(const Tensor& idx, std::int64_t limit, const char* op, const st
     for (std::int64_t i = 0; i < n; ++i)
       if (p[i] < 0 || p[i] >= limit) out_of_range(op, static_cast<Index>(p[i]), i, idx.shape(), limit, what);
   });
-}
-
-std::int64_t product(const Shape& s, std::int64_t begin, std::int64_t end) {
-  std::int64_t n = 1;
-  for (std::int64_t i = begin; i < end; ++i) n *= s[i];
-  return n;
-}
-
-Shape concat_dims(std::initializer_list<std::vector<std::int64_t>> parts) {
-  std::vector<std::int64_t> dims;
-  for (const auto& p : parts) dims.insert(dims.end(), p.begin(), p.end());
-  return Shape(std::move(dims));
-}
-
-std::vector<std::int64_t> dims_of(const Shape& s, std::int64_t begin, std::int64_t end) {
-  return {s.begin() + begin, s.begin() + end};
 }
 
 std::vector<std::int64_t> iota(std::int64_t begin, std::int64_t end) {
@@ -111,12 +100,11 @@ void copy_rows(const Tensor& src, const Tensor& out, std::int64_t rows, std::int
   const std::size_t bytes = static_cast<std::size_t>(row_elems) * itemsize(src.dtype());
   const char* s = static_cast<const char*>(src.raw_data());
   char* d = static_cast<char*>(detail::mutable_raw_data(out));
-  detail::parallel_for(rows, std::max<std::int64_t>(1, detail::kElementwiseGrain / row_elems),
-                       [&](std::int64_t b, std::int64_t e) {
-                         for (std::int64_t r = b; r < e; ++r)
-                           std::memcpy(d + static_cast<std::size_t>(r) * bytes,
-                                       s + static_cast<std::size_t>(row_of(r)) * bytes, bytes);
-                       });
+  detail::parallel_for(
+      rows, std::max<std::int64_t>(1, detail::kElementwiseGrain / row_elems), [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t r = b; r < e; ++r)
+          std::memcpy(d + static_cast<std::size_t>(r) * bytes, s + static_cast<std::size_t>(row_of(r)) * bytes, bytes);
+      });
 }
 
 // ---- gather ------------------------------------------------------------------------------
@@ -140,9 +128,8 @@ Tensor gather_kernel(const Tensor& src, const Tensor& idx, std::int64_t ax) {
   Tensor out = detail::empty(gather_shape(s, idx.shape(), ax), src.dtype());
   const std::int64_t n = s[ax], inner = product(s, ax + 1, s.rank()), nidx = idx.numel();
   with_indices(idx, [&](const auto* ip) {
-    copy_rows(src, out, product(s, 0, ax) * nidx, inner, [&](std::int64_t r) {
-      return (r / nidx) * n + static_cast<std::int64_t>(ip[r % nidx]);
-    });
+    copy_rows(src, out, product(s, 0, ax) * nidx, inner,
+              [&](std::int64_t r) { return (r / nidx) * n + static_cast<std::int64_t>(ip[r % nidx]); });
   });
   return out;
 }
@@ -177,7 +164,8 @@ Tensor gather_grad(const Tensor& g, const Tensor& idx, std::int64_t ax, const Sh
       T* dst = detail::mutable_data<T>(out);
       with_indices(idx, [&](const auto* ip) {
         // Threads own disjoint (outer, column) ranges, so the accumulation is race-free.
-        detail::parallel_for(outer * inner, std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(nidx, 1)),
+        detail::parallel_for(outer * inner,
+                             std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(nidx, 1)),
                              [&](std::int64_t b, std::int64_t e) {
                                for (std::int64_t o = b / inner; o * inner < e; ++o) {
                                  std::int64_t j0 = std::max(b, o * inner) - o * inner;
@@ -193,9 +181,8 @@ Tensor gather_grad(const Tensor& g, const Tensor& idx, std::int64_t ax, const Sh
     }
   });
   if (recording_active())
-    record_gradient("gather_grad", {g}, {out}, [idx, ax](const TensorList& gg, const Needs&) {
-      return TensorList{gather(gg[0], idx, ax)};
-    });
+    record_gradient("gather_grad", {g}, {out},
+                    [idx, ax](const TensorList& gg, const Needs&) { return TensorList{gather(gg[0], idx, ax)}; });
   return out;
 }
 
@@ -243,8 +230,8 @@ Tensor gather_nd_mask(const Tensor& params, const Tensor& idx, std::int64_t k, c
     const std::int64_t mp = pm.rank();
     // Past K: rows of prod(ms[K:mp]) mask entries; within K: one entry per tuple prefix.
     const std::int64_t row = mp > k ? product(ms, k, mp) : 1;
-    Tensor g = detail::empty(concat_dims({lead.dims(), mp > k ? dims_of(ms, k, mp) : std::vector<std::int64_t>{}}),
-                             Bool);
+    Tensor g =
+        detail::empty(concat_dims({lead.dims(), mp > k ? dims_of(ms, k, mp) : std::vector<std::int64_t>{}}), Bool);
     const std::int64_t skip = mp > k ? 1 : product(params.shape(), mp, k);
     copy_rows(pm, g, static_cast<std::int64_t>(flat.size()), row,
               [&](std::int64_t r) { return flat[static_cast<std::size_t>(r)] / skip; });
@@ -257,7 +244,8 @@ Tensor gather_nd_mask(const Tensor& params, const Tensor& idx, std::int64_t k, c
       std::vector<bool> all(static_cast<std::size_t>(rows), true);
       const bool* m = im.data<bool>();
       for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t c = 0; c < k; ++c) all[static_cast<std::size_t>(r)] = all[static_cast<std::size_t>(r)] && m[r * k + c];
+        for (std::int64_t c = 0; c < k; ++c)
+          all[static_cast<std::size_t>(r)] = all[static_cast<std::size_t>(r)] && m[r * k + c];
       im = tensor(all, lead, Bool);
     }
     acc = detail::mask_and_into(acc, detail::place_mask(im, iota(0, im.rank()), target));
@@ -276,7 +264,8 @@ Tensor gather_nd_grad(const Tensor& g, const Tensor& idx, std::shared_ptr<const 
       const T* src = g.data<T>();
       T* dst = detail::mutable_data<T>(out);
       // Threads own disjoint column ranges of the slice; rows accumulate in order.
-      detail::parallel_for(slice, std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(rows, 1)),
+      detail::parallel_for(slice,
+                           std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(rows, 1)),
                            [&](std::int64_t b, std::int64_t e) {
                              for (std::int64_t r = 0; r < rows; ++r) {
                                T* d = dst + (*flat)[static_cast<std::size_t>(r)] * slice;
@@ -287,9 +276,8 @@ Tensor gather_nd_grad(const Tensor& g, const Tensor& idx, std::shared_ptr<const 
     }
   });
   if (recording_active())
-    record_gradient("gather_nd_grad", {g}, {out}, [idx](const TensorList& gg, const Needs&) {
-      return TensorList{gather_nd(gg[0], idx)};
-    });
+    record_gradient("gather_nd_grad", {g}, {out},
+                    [idx](const TensorList& gg, const Needs&) { return TensorList{gather_nd(gg[0], idx)}; });
   return out;
 }
 
@@ -326,11 +314,11 @@ Tensor boolean_mask_grad(const Tensor& g, const Tensor& mask, const Shape& xs) {
   char* dst = static_cast<char*>(detail::mutable_raw_data(out));
   std::int64_t j = 0;
   for (std::int64_t r = 0; r < mask.numel(); ++r)
-    if (m[r] && bytes > 0) std::memcpy(dst + static_cast<std::size_t>(r) * bytes, src + static_cast<std::size_t>(j++) * bytes, bytes);
+    if (m[r] && bytes > 0)
+      std::memcpy(dst + static_cast<std::size_t>(r) * bytes, src + static_cast<std::size_t>(j++) * bytes, bytes);
   if (recording_active())
-    record_gradient("boolean_mask_grad", {g}, {out}, [mask](const TensorList& gg, const Needs&) {
-      return TensorList{boolean_mask(gg[0], mask)};
-    });
+    record_gradient("boolean_mask_grad", {g}, {out},
+                    [mask](const TensorList& gg, const Needs&) { return TensorList{boolean_mask(gg[0], mask)}; });
   return out;
 }
 
@@ -359,12 +347,11 @@ Tensor gather(const Tensor& params, const Tensor& indices, std::int64_t axis) {
   Tensor out = gather_kernel(params, indices, ax);
   detail::set_mask(out, gather_mask(params, indices, ax, out_shape, mrank));
   if (recording_active())
-    record_gradient(
-        "gather", {params, indices}, {out},
-        [idx = unmasked(indices), ax, ps](const TensorList& g, const Needs& needs) {
-          return TensorList{needs[0] ? gather_grad(g[0], idx, ax, ps) : Tensor(), Tensor()};
-        },
-        {true, false});
+    record_gradient("gather", {params, indices}, {out},
+                    [idx = unmasked(indices), ax, ps](const TensorList& g, const Needs& needs) {
+                      return TensorList{needs[0] ? gather_grad(g[0], idx, ax, ps) : Tensor(), Tensor()};
+                    },
+                    {true, false});
   return out;
 }
 
@@ -394,12 +381,11 @@ Tensor gather_nd(const Tensor& params, const Tensor& indices) {
             [&](std::int64_t r) { return (*flat)[static_cast<std::size_t>(r)]; });
   detail::set_mask(out, gather_nd_mask(params, indices, k, *flat, out_shape, mrank));
   if (recording_active())
-    record_gradient(
-        "gather_nd", {params, indices}, {out},
-        [idx = unmasked(indices), flat, ps, k](const TensorList& g, const Needs& needs) {
-          return TensorList{needs[0] ? gather_nd_grad(g[0], idx, flat, ps, k) : Tensor(), Tensor()};
-        },
-        {true, false});
+    record_gradient("gather_nd", {params, indices}, {out},
+                    [idx = unmasked(indices), flat, ps, k](const TensorList& g, const Needs& needs) {
+                      return TensorList{needs[0] ? gather_nd_grad(g[0], idx, flat, ps, k) : Tensor(), Tensor()};
+                    },
+                    {true, false});
   return out;
 }
 
@@ -413,13 +399,14 @@ Tensor boolean_mask(const Tensor& x, const Tensor& mask) {
   bool fits = ms.rank() >= 1 && ms.rank() <= xs.rank();
   for (std::int64_t i = 0; fits && i < ms.rank(); ++i) fits = ms[i] == xs[i] || ms[i] < 0 || xs[i] < 0;
   if (!fits)
-    throw ShapeError({.op = "boolean_mask",
-                      .problem = "the mask's shape must equal the leading dims of the tensor",
-                      .expected = fmt::format("a mask of shape {} (or another non-empty prefix of {})",
-                                              xs.prefix(std::min<std::int64_t>(std::max<std::int64_t>(ms.rank(), 1), xs.rank())).str(),
-                                              xs.str()),
-                      .found = fmt::format("mask {} for tensor {}", ms.str(), xs.str()),
-                      .hint = "a mask of the leading dim keeps whole rows; one of all dims keeps single entries"});
+    throw ShapeError(
+        {.op = "boolean_mask",
+         .problem = "the mask's shape must equal the leading dims of the tensor",
+         .expected = fmt::format(
+             "a mask of shape {} (or another non-empty prefix of {})",
+             xs.prefix(std::min<std::int64_t>(std::max<std::int64_t>(ms.rank(), 1), xs.rank())).str(), xs.str()),
+         .found = fmt::format("mask {} for tensor {}", ms.str(), xs.str()),
+         .hint = "a mask of the leading dim keeps whole rows; one of all dims keeps single entries"});
   const std::int64_t k = ms.rank();
   const std::int64_t mrank = boolean_mask_mask_rank(x.spec(), mask.spec());
   if (any_symbolic({x, mask}))
@@ -439,17 +426,16 @@ Tensor boolean_mask(const Tensor& x, const Tensor& mask) {
       acc = detail::place_mask(sel, iota(0, sel.rank()), target);
     }
     if (mask.has_mask())  // the condition's own mask marks the entries it picked as invalid
-      acc = detail::mask_and_into(acc, detail::place_mask(select_rows(detail::mask_to_rank(mask, k), mask, count),
-                                                          {0}, target));
+      acc = detail::mask_and_into(
+          acc, detail::place_mask(select_rows(detail::mask_to_rank(mask, k), mask, count), {0}, target));
     detail::set_mask(out, acc);
   }
   if (recording_active())
-    record_gradient(
-        "boolean_mask", {x, mask}, {out},
-        [cond = unmasked(mask), xs](const TensorList& g, const Needs& needs) {
-          return TensorList{needs[0] ? boolean_mask_grad(g[0], cond, xs) : Tensor(), Tensor()};
-        },
-        {true, false});
+    record_gradient("boolean_mask", {x, mask}, {out},
+                    [cond = unmasked(mask), xs](const TensorList& g, const Needs& needs) {
+                      return TensorList{needs[0] ? boolean_mask_grad(g[0], cond, xs) : Tensor(), Tensor()};
+                    },
+                    {true, false});
   return out;
 }
 
@@ -472,13 +458,12 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   });
   detail::set_mask(out, detail::elementwise_mask({cond, a, b}, shape));
   if (recording_active())
-    record_gradient(
-        "where", {cond, ca, cb}, {out},
-        [c = unmasked(cond), sa = a.shape(), sb = b.shape()](const TensorList& g, const Needs& needs) {
-          return TensorList{Tensor(), needs[1] ? detail::unbroadcast(where(c, g[0], 0), sa) : Tensor(),
-                            needs[2] ? detail::unbroadcast(where(c, 0, g[0]), sb) : Tensor()};
-        },
-        {false, true, true});
+    record_gradient("where", {cond, ca, cb}, {out},
+                    [c = unmasked(cond), sa = a.shape(), sb = b.shape()](const TensorList& g, const Needs& needs) {
+                      return TensorList{Tensor(), needs[1] ? detail::unbroadcast(where(c, g[0], 0), sa) : Tensor(),
+                                        needs[2] ? detail::unbroadcast(where(c, 0, g[0]), sb) : Tensor()};
+                    },
+                    {false, true, true});
   return out;
 }
 

@@ -28,6 +28,7 @@
 #include "lamina/core/recording.hpp"
 #include "lamina/ops/elementwise.hpp"
 #include "lamina/ops/shape.hpp"
+#include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/mask_align.hpp"
 #include "ops/support/reduce_plan.hpp"
@@ -35,6 +36,10 @@
 namespace lamina {
 
 namespace {
+
+using detail::concat_dims;
+using detail::dims_of;
+using detail::product;
 
 using Needs = std::vector<bool>;
 
@@ -60,22 +65,6 @@ void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, cons
 // single-threaded inside the OpenMP region) instead of one threaded GEMM after another.
 constexpr std::int64_t kSmallGemm = std::int64_t{1} << 18;
 
-std::int64_t product(const Shape& s, std::int64_t begin, std::int64_t end) {
-  std::int64_t n = 1;
-  for (std::int64_t i = begin; i < end; ++i) n *= s[i];
-  return n;
-}
-
-Shape concat_dims(std::initializer_list<std::vector<std::int64_t>> parts) {
-  std::vector<std::int64_t> dims;
-  for (const auto& p : parts) dims.insert(dims.end(), p.begin(), p.end());
-  return Shape(std::move(dims));
-}
-
-std::vector<std::int64_t> dims_of(const Shape& s, std::int64_t begin, std::int64_t end) {
-  return {s.begin() + begin, s.begin() + end};
-}
-
 Tensor bmm(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb);
 
 // The gradient of bmm (inputs mask-free, in the compute dtype).
@@ -83,8 +72,10 @@ TensorList bmm_backward(const char* op, const Tensor& a, const Tensor& b, bool t
                         const Needs& needs) {
   Tensor ga, gb;
   if (needs[0]) {
-    if (!ta) ga = tb ? bmm(op, g, b, false, false) : bmm(op, g, b, false, true);  // G B  | G Bt
-    else ga = tb ? bmm(op, b, g, true, true) : bmm(op, b, g, false, true);        // Bt Gt | B Gt
+    if (!ta)
+      ga = tb ? bmm(op, g, b, false, false) : bmm(op, g, b, false, true);  // G B  | G Bt
+    else
+      ga = tb ? bmm(op, b, g, true, true) : bmm(op, b, g, false, true);  // Bt Gt | B Gt
     ga = detail::unbroadcast(ga, a.shape());
   }
   if (needs[1]) {
@@ -97,8 +88,10 @@ TensorList bmm_backward(const char* op, const Tensor& a, const Tensor& b, bool t
       Tensor g2 = reshape(g, Shape{rows, g.shape()[g.rank() - 1]});
       gb = reshape(tb ? bmm(op, g2, a2, true, false) : bmm(op, a2, g2, true, false), b.shape());
     } else {
-      if (!tb) gb = ta ? bmm(op, a, g, false, false) : bmm(op, a, g, true, false);  // A G  | At G
-      else gb = ta ? bmm(op, g, a, true, true) : bmm(op, g, a, true, false);        // Gt At | Gt A
+      if (!tb)
+        gb = ta ? bmm(op, a, g, false, false) : bmm(op, a, g, true, false);  // A G  | At G
+      else
+        gb = ta ? bmm(op, g, a, true, true) : bmm(op, g, a, true, false);  // Gt At | Gt A
       gb = detail::unbroadcast(gb, b.shape());
     }
   }
@@ -154,8 +147,10 @@ Tensor bmm(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb) {
         }
       };
       const std::int64_t work = m * n * k;
-      if (work < kSmallGemm) detail::parallel_for(nbatch, std::max<std::int64_t>(1, kSmallGemm / work), run);
-      else run(0, nbatch);
+      if (work < kSmallGemm)
+        detail::parallel_for(nbatch, std::max<std::int64_t>(1, kSmallGemm / work), run);
+      else
+        run(0, nbatch);
     }
   });
   if (recording_active())
@@ -181,9 +176,8 @@ Tensor swap_leading(const char* op, const Tensor& x) {
                                          src + static_cast<std::size_t>((r % nx) * ny + r / nx) * bytes, bytes);
                          });
   if (recording_active())
-    record_gradient(op, {x}, {out}, [op](const TensorList& g, const Needs&) {
-      return TensorList{swap_leading(op, g[0])};
-    });
+    record_gradient(op, {x}, {out},
+                    [op](const TensorList& g, const Needs&) { return TensorList{swap_leading(op, g[0])}; });
   return out;
 }
 
@@ -260,12 +254,12 @@ ProductPlan plan_matmul(const TensorSpec& as, const TensorSpec& bs) {
     const std::int64_t da = i < nb - batch_a.rank() ? 1 : batch_a[i - (nb - batch_a.rank())];
     const std::int64_t db = i < nb - batch_b.rank() ? 1 : batch_b[i - (nb - batch_b.rank())];
     if (da != db && da != 1 && db != 1 && da >= 0 && db >= 0)
-      throw ShapeError({.op = "matmul",
-                        .problem = "the batch dimensions cannot be broadcast together",
-                        .expected = "batch dimensions (all but the last two) equal or 1, aligned from the right",
-                        .found = fmt::format("{} matmul {}: batch {} vs {}", a.str(), b.str(), batch_a.str(),
-                                             batch_b.str()),
-                        .hint = "reshape or expand_dims an operand so its batch axes line up"});
+      throw ShapeError(
+          {.op = "matmul",
+           .problem = "the batch dimensions cannot be broadcast together",
+           .expected = "batch dimensions (all but the last two) equal or 1, aligned from the right",
+           .found = fmt::format("{} matmul {}: batch {} vs {}", a.str(), b.str(), batch_a.str(), batch_b.str()),
+           .hint = "reshape or expand_dims an operand so its batch axes line up"});
     batch[static_cast<std::size_t>(i)] = da == db ? da : da == 1 ? db : db == 1 ? da : da < 0 ? db : da;
   }
   ProductPlan p;

@@ -127,15 +127,16 @@ void rows_strided(const T* x, T* y, const Rows& r, std::int64_t o, std::int64_t 
     }
   }
   std::array<T, kTile> f;  // Log: log of the sum; else: 1 / sum (0 for an all-masked column)
-  for (std::int64_t j = 0; j < w; ++j)
-    f[j] = any[j] ? static_cast<T>(Log ? std::log(s[j]) : 1 / s[j]) : T(0);
+  for (std::int64_t j = 0; j < w; ++j) f[j] = any[j] ? static_cast<T>(Log ? std::log(s[j]) : 1 / s[j]) : T(0);
   for (std::int64_t k = 0; k < r.n; ++k) {
     const T* xr = xb + k * inner;
     T* yr = yb + k * inner;
     const bool* v = Masked ? valid_row(k) : nullptr;
     for (std::int64_t j = 0; j < w; ++j) {
-      if constexpr (Log) yr[j] = (!Masked || v[mcol[j]]) ? (xr[j] - mx[j]) - f[j] : T(0);
-      else yr[j] *= f[j];
+      if constexpr (Log)
+        yr[j] = (!Masked || v[mcol[j]]) ? (xr[j] - mx[j]) - f[j] : T(0);
+      else
+        yr[j] *= f[j];
     }
   }
 }
@@ -157,8 +158,10 @@ void softmax_kernel(const T* x, T* y, const Rows& r) {
   detail::parallel_for(r.outer * tiles, grain, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t t = b; t < e; ++t) {
       std::int64_t o = t / tiles, i0 = (t % tiles) * kTile, i1 = std::min(i0 + kTile, r.inner);
-      if (r.mask) rows_strided<T, Log, true>(x, y, r, o, i0, i1);
-      else rows_strided<T, Log, false>(x, y, r, o, i0, i1);
+      if (r.mask)
+        rows_strided<T, Log, true>(x, y, r, o, i0, i1);
+      else
+        rows_strided<T, Log, false>(x, y, r, o, i0, i1);
     }
   });
 }
@@ -170,9 +173,8 @@ Tensor softmax_impl(const char* op, const Tensor& x, std::int64_t axis) {
   const std::int64_t ax = normalize_axis(axis, x.rank(), op);
   const DType dt = detail::floating(x.dtype());
   if (x.is_symbolic())
-    return symbolic_op(op, {x}, TensorSpec{x.shape(), dt, x.mask_rank()}, [axis](const TensorList& in) {
-      return Log ? log_softmax(in[0], axis) : softmax(in[0], axis);
-    });
+    return symbolic_op(op, {x}, TensorSpec{x.shape(), dt, x.mask_rank()},
+                       [axis](const TensorList& in) { return Log ? log_softmax(in[0], axis) : softmax(in[0], axis); });
 
   Tensor cx = cast(x, dt);
   const Shape& s = cx.shape();

@@ -52,10 +52,14 @@ ReducePlan plan_reduce(const TensorSpec& x, const Axes& axes, bool keepdims, con
   p.out_shape = Shape(out);
   p.kept_shape = Shape(kept);
   p.over_masked_axis = masked_reduced > 0;
-  if (!x.has_mask()) p.out_mask_rank = -1;
-  else if (!p.over_masked_axis) p.out_mask_rank = x.mask_rank;
-  else if (masked_reduced == x.mask_rank) p.out_mask_rank = -1;  // no mask axis left
-  else p.out_mask_rank = keepdims ? x.mask_rank : x.mask_rank - masked_reduced;
+  if (!x.has_mask())
+    p.out_mask_rank = -1;
+  else if (!p.over_masked_axis)
+    p.out_mask_rank = x.mask_rank;
+  else if (masked_reduced == x.mask_rank)
+    p.out_mask_rank = -1;  // no mask axis left
+  else
+    p.out_mask_rank = keepdims ? x.mask_rank : x.mask_rank - masked_reduced;
   return p;
 }
 
@@ -116,8 +120,8 @@ void require_nonempty(const TensorSpec& x, const ReducePlan& plan, const char* o
 // grad(g, x, out, plan) returns x's gradient (x keeps its mask so grad can read it; out
 // is mask-free); Grad = std::nullptr_t records the op as a cut.
 template <class Kernel, class Grad>
-Tensor reduction(const char* op, const Tensor& x, const Axes& axes, bool keepdims, DType out_dtype,
-                 bool needs_elements, std::function<Tensor(const TensorList&)> replay, Kernel kernel, Grad grad) {
+Tensor reduction(const char* op, const Tensor& x, const Axes& axes, bool keepdims, DType out_dtype, bool needs_elements,
+                 std::function<Tensor(const TensorList&)> replay, Kernel kernel, Grad grad) {
   ReducePlan plan = detail::plan_reduce(x.spec(), axes, keepdims, op);
   if (needs_elements) require_nonempty(x.spec(), plan, op);
   if (x.is_symbolic())
@@ -156,10 +160,11 @@ void for_each_grouped(const Tensor& x, const ReducePlan& plan, F f) {
   const std::int64_t n = x.numel();
   if (n == 0) return;
   detail::BroadcastPlan bp = detail::make_broadcast_plan(x.shape(), {plan.kept_shape});
-  detail::for_each_run<1>(bp, 0, n, [&](std::int64_t i0, const std::array<std::int64_t, 1>& off, std::int64_t cnt,
-                                        const std::array<std::int64_t, 1>& st) {
-    for (std::int64_t k = 0; k < cnt; ++k) f(i0 + k, off[0] + k * st[0]);
-  });
+  detail::for_each_run<1>(bp, 0, n,
+                          [&](std::int64_t i0, const std::array<std::int64_t, 1>& off, std::int64_t cnt,
+                              const std::array<std::int64_t, 1>& st) {
+                            for (std::int64_t k = 0; k < cnt; ++k) f(i0 + k, off[0] + k * st[0]);
+                          });
 }
 
 // ---- gradient helpers --------------------------------------------------------------------
@@ -306,8 +311,10 @@ bool better(T v, T best) {
     if (std::isnan(best)) return false;
     if (std::isnan(v)) return true;
   }
-  if constexpr (kMax) return v > best;
-  else return v < best;
+  if constexpr (kMax)
+    return v > best;
+  else
+    return v < best;
 }
 
 template <bool kMax>
@@ -326,7 +333,10 @@ Tensor extreme(const char* op, const Tensor& x, const Axes& axes, bool keepdims,
           Counts counts;
           auto acc = detail::reduce_values<T, Acc>(
               x, plan, Acc{init, false},
-              [](Acc a, T v) { return !a.any || better<kMax>(v, a.v) ? Acc{v, true} : a; }, &counts);
+              [](Acc a, T v) {
+                return !a.any || better<kMax>(v, a.v) ? Acc{v, true} : a;
+              },
+              &counts);
           return finish(acc, counts, plan, x.dtype(), [](Acc a, std::int64_t) { return a.v; });
         });
       },
@@ -357,7 +367,8 @@ Tensor arg_extreme(const char* op, const Tensor& x, std::int64_t axis, bool keep
           using T = decltype(tag);
           const T* src = x.data<T>();
           detail::parallel_for(
-              outer * chunks, std::max<std::int64_t>(1, detail::kElementwiseGrain / (std::max<std::int64_t>(len, 1) * kChunk)),
+              outer * chunks,
+              std::max<std::int64_t>(1, detail::kElementwiseGrain / (std::max<std::int64_t>(len, 1) * kChunk)),
               [&](std::int64_t b, std::int64_t e) {
                 std::int64_t best[kChunk];
                 T best_value[kChunk];
@@ -376,7 +387,8 @@ Tensor arg_extreme(const char* op, const Tensor& x, std::int64_t axis, bool keep
                       }
                     }
                   }
-                  for (std::int64_t j = 0; j < n; ++j) dst[o * inner + j0 + j] = best[j] < 0 ? 0 : best[j];  // all padding: 0
+                  for (std::int64_t j = 0; j < n; ++j)
+                    dst[o * inner + j0 + j] = best[j] < 0 ? 0 : best[j];  // all padding: 0
                 }
               });
         });
@@ -404,13 +416,17 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdims) {
           auto acc = detail::reduce_values<T, Acc>(
               x, plan, Acc{0},
               [](Acc a, T v) {
-                if constexpr (std::is_floating_point_v<T>) return a + static_cast<double>(v);
-                else return a + static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+                if constexpr (std::is_floating_point_v<T>)
+                  return a + static_cast<double>(v);
+                else
+                  return a + static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
               },
               &counts);
           return finish(acc, counts, plan, dt, [](Acc a, std::int64_t) {
-            if constexpr (std::is_floating_point_v<T>) return a;
-            else return static_cast<std::int64_t>(a);
+            if constexpr (std::is_floating_point_v<T>)
+              return a;
+            else
+              return static_cast<std::int64_t>(a);
           });
         });
       },
@@ -474,13 +490,17 @@ Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
           auto acc = detail::reduce_values<T, Acc>(
               x, plan, Acc{1},
               [](Acc a, T v) {
-                if constexpr (std::is_floating_point_v<T>) return a * static_cast<double>(v);
-                else return a * static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+                if constexpr (std::is_floating_point_v<T>)
+                  return a * static_cast<double>(v);
+                else
+                  return a * static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
               },
               &counts);
           return finish(acc, counts, plan, dt, [](Acc a, std::int64_t) {
-            if constexpr (std::is_floating_point_v<T>) return a;
-            else return static_cast<std::int64_t>(a);
+            if constexpr (std::is_floating_point_v<T>)
+              return a;
+            else
+              return static_cast<std::int64_t>(a);
           });
         });
       },
@@ -500,7 +520,8 @@ Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
           perm.push_back(a);
           r *= x.shape()[a];
         }
-        for (std::size_t i = 0; i < perm.size(); ++i) inverse[static_cast<std::size_t>(perm[i])] = static_cast<std::int64_t>(i);
+        for (std::size_t i = 0; i < perm.size(); ++i)
+          inverse[static_cast<std::size_t>(perm[i])] = static_cast<std::int64_t>(i);
         Tensor xt = transpose(xv, perm);
         Tensor others = prod_others(reshape(xt, Shape{n, r}));
         Tensor gx = transpose(reshape(others * reshape(g, Shape{n, 1}), xt.shape()), inverse);

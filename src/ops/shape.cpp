@@ -97,8 +97,10 @@ struct SymbolicSize {
 SymbolicSize size_of(const Shape& s, std::int64_t begin, std::int64_t end) {
   SymbolicSize z;
   for (std::int64_t i = begin; i < end; ++i) {
-    if (s[i] < 0) ++z.unknown;
-    else z.known *= s[i];
+    if (s[i] < 0)
+      ++z.unknown;
+    else
+      z.known *= s[i];
   }
   return z;
 }
@@ -111,11 +113,15 @@ Shape resolve_reshape(const Shape& from, const Shape& to) {
   for (std::int64_t i = 0; i < to.rank(); ++i) {
     if (to[i] == -1) {
       if (infer_at >= 0 && !symbolic)
-        throw ShapeError({.op = "reshape", .problem = "only one dimension can be -1",
-                          .expected = "at most one -1", .found = to.str()});
+        throw ShapeError({.op = "reshape",
+                          .problem = "only one dimension can be -1",
+                          .expected = "at most one -1",
+                          .found = to.str()});
       infer_at = i;
     } else if (to[i] < -1) {
-      throw ShapeError({.op = "reshape", .problem = "negative dimension", .expected = "dimensions >= 0 (or one -1)",
+      throw ShapeError({.op = "reshape",
+                        .problem = "negative dimension",
+                        .expected = "dimensions >= 0 (or one -1)",
                         .found = to.str()});
     }
   }
@@ -152,10 +158,12 @@ std::vector<SymbolicSize> target_sizes(const Shape& from, const Shape& to) {
     if (d >= 0) others.known *= d;
   const auto unknown_dims = std::count(to.begin(), to.end(), None);
   for (auto d : to) {
-    if (d >= 0) sizes.push_back({d, 0});
+    if (d >= 0)
+      sizes.push_back({d, 0});
     else if (unknown_dims == 1 && others.known != 0 && total.known % others.known == 0)
       sizes.push_back({total.known / others.known, total.unknown});
-    else sizes.push_back({1, 1});
+    else
+      sizes.push_back({1, 1});
   }
   return sizes;
 }
@@ -170,13 +178,13 @@ std::int64_t reshaped_mask_rank(const Shape& from, std::int64_t mask_rank, const
     lead *= sizes[static_cast<std::size_t>(k - 1)];
     if (lead == masked) return k;
   }
-  throw MaskError({.op = "reshape",
-                   .problem = "this reshape mixes masked axes with unmasked ones",
-                   .expected = fmt::format("the masked leading axes {} to map onto leading axes of the new shape",
-                                           from.prefix(mask_rank).str()),
-                   .found = fmt::format("reshape {} (mask {}) to {}", from.str(), from.prefix(mask_rank).str(),
-                                        to.str()),
-                   .hint = "reshape only the feature axes, or drop the mask explicitly with x.without_mask()"});
+  throw MaskError(
+      {.op = "reshape",
+       .problem = "this reshape mixes masked axes with unmasked ones",
+       .expected = fmt::format("the masked leading axes {} to map onto leading axes of the new shape",
+                               from.prefix(mask_rank).str()),
+       .found = fmt::format("reshape {} (mask {}) to {}", from.str(), from.prefix(mask_rank).str(), to.str()),
+       .hint = "reshape only the feature axes, or drop the mask explicitly with x.without_mask()"});
 }
 
 // ---- transpose ---------------------------------------------------------------------------
@@ -457,9 +465,8 @@ Tensor squeeze(const Tensor& x, const Axes& axes) {
   }
   Shape out_shape(dims);
   if (x.is_symbolic())  // replay the axes chosen now, so a None axis that is 1 at run time stays
-    return symbolic_op("squeeze", {x}, TensorSpec{out_shape, x.dtype(), mrank}, [dropped](const TensorList& in) {
-      return dropped.empty() ? in[0] : squeeze(in[0], dropped);
-    });
+    return symbolic_op("squeeze", {x}, TensorSpec{out_shape, x.dtype(), mrank},
+                       [dropped](const TensorList& in) { return dropped.empty() ? in[0] : squeeze(in[0], dropped); });
   if (dropped.empty()) return x;
   Tensor mask = mrank < 0 ? Tensor() : detail::share(x.mask(), Shape(mask_dims), Tensor());
   Tensor out = detail::share(x, out_shape, mask);
@@ -507,10 +514,11 @@ Tensor broadcast_to(const Tensor& x, const Shape& requested) {
     T* dst = detail::mutable_data<T>(y);
     detail::BroadcastPlan plan = detail::make_broadcast_plan(shape, {x.shape()});
     detail::parallel_for(plan.numel, detail::kElementwiseGrain, [&](std::int64_t b, std::int64_t e) {
-      detail::for_each_run<1>(plan, b, e, [&](std::int64_t o, const std::array<std::int64_t, 1>& off,
-                                              std::int64_t n, const std::array<std::int64_t, 1>& st) {
-        for (std::int64_t i = 0; i < n; ++i) dst[o + i] = src[off[0] + i * st[0]];
-      });
+      detail::for_each_run<1>(plan, b, e,
+                              [&](std::int64_t o, const std::array<std::int64_t, 1>& off, std::int64_t n,
+                                  const std::array<std::int64_t, 1>& st) {
+                                for (std::int64_t i = 0; i < n; ++i) dst[o + i] = src[off[0] + i * st[0]];
+                              });
     });
     return y;
   });
@@ -600,9 +608,8 @@ Tensor concat(const TensorList& xs, std::int64_t axis) {
   Tensor out = concat_values(parts, out_shape, a);
   detail::set_mask(out, joined_mask(xs, a, mrank, out_shape, /*expand=*/false));
   if (recording_active())
-    record_gradient("concat", parts, {out}, [sizes, a](const TensorList& g, const std::vector<bool>&) {
-      return split(g[0], sizes, a);
-    });
+    record_gradient("concat", parts, {out},
+                    [sizes, a](const TensorList& g, const std::vector<bool>&) { return split(g[0], sizes, a); });
   return out;
 }
 
@@ -713,7 +720,8 @@ Tensor slice(const Tensor& x, const std::vector<Range>& ranges) {
                        [ranges](const TensorList& in) { return slice(in[0], ranges); });
   if (whole) return x;
   Tensor out = detail::gather_view(x, slice_view(x.shape(), s, x.rank()));
-  if (x.has_mask()) detail::set_mask(out, detail::gather_view(x.mask(), slice_view(x.mask().shape(), s, x.mask_rank())));
+  if (x.has_mask())
+    detail::set_mask(out, detail::gather_view(x.mask(), slice_view(x.mask().shape(), s, x.mask_rank())));
   if (recording_active()) {
     Shape in_shape = x.shape();
     record_gradient("slice", {x}, {out}, [in_shape, ranges](const TensorList& g, const std::vector<bool>&) {
@@ -754,7 +762,8 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
                         .expected = "(before, after) pairs >= 0",
                         .found = fmt::format("paddings {} for shape {}", pads_str(), s.str()),
                         .hint = "to cut entries off, use slice"});
-  if (!is_floating(x.dtype()) && value.kind() == ScalarKind::Float && value.as_double() != std::trunc(value.as_double()))
+  if (!is_floating(x.dtype()) && value.kind() == ScalarKind::Float &&
+      value.as_double() != std::trunc(value.as_double()))
     throw DTypeError({.op = "pad",
                       .problem = "the fill value does not fit the tensor's dtype",
                       .expected = fmt::format("a value representable as {}", dtype_name(x.dtype())),
@@ -868,9 +877,8 @@ Tensor flip(const Tensor& x, const Axes& axes) {
     detail::set_mask(out, detail::gather_view(m, axis_view(m.shape(), start, step, m.shape())));
   }
   if (recording_active())
-    record_gradient("flip", {x}, {out}, [axes](const TensorList& g, const std::vector<bool>&) {
-      return TensorList{flip(g[0], axes)};
-    });
+    record_gradient("flip", {x}, {out},
+                    [axes](const TensorList& g, const std::vector<bool>&) { return TensorList{flip(g[0], axes)}; });
   return out;
 }
 

@@ -8,9 +8,8 @@ namespace {
 lm::Tensor times_three_wrong_grad(const lm::Tensor& x) {
   lm::Tensor out = x * 3;
   lm::Tensor y = lm::detail::share(out, out.shape(), lm::Tensor());
-  lm::record_gradient("wrong", {x}, {y}, [](const lm::TensorList& g, const std::vector<bool>&) {
-    return lm::TensorList{g[0] * 2};
-  });
+  lm::record_gradient("wrong", {x}, {y},
+                      [](const lm::TensorList& g, const std::vector<bool>&) { return lm::TensorList{g[0] * 2}; });
   return y;
 }
 }  // namespace

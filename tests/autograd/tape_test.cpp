@@ -117,7 +117,8 @@ TEST(Tape, NothingIsRecordedOutsideTapes) {
 }
 
 TEST(Tape, MaskedReductionGradientIsZeroAtMaskedEntries) {
-  auto x = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}}).with_mask(lm::tensor({{true, false, true}, {false, false, true}}));
+  auto x =
+      lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}}).with_mask(lm::tensor({{true, false, true}, {false, false, true}}));
   lm::GradientTape tape;
   tape.watch(x);
   auto s = lm::sum(x);  // 1 + 3 + 6

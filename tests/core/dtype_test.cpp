@@ -26,12 +26,12 @@ TEST(DType, LatticeIsATotalOrderJoin) {
 TEST(DType, WeakScalarsAdoptTheTensorKindUnlessHigher) {
   using K = lm::ScalarKind;
   // rows: tensor dtype; columns: bool literal, int literal, float literal
-  struct Row { lm::DType t, b, i, f; };
+  struct Row {
+    lm::DType t, b, i, f;
+  };
   const Row table[] = {
-      {lm::Bool, lm::Bool, lm::Int32, lm::Float32},
-      {lm::Int32, lm::Int32, lm::Int32, lm::Float32},
-      {lm::Int64, lm::Int64, lm::Int64, lm::Float32},
-      {lm::Float32, lm::Float32, lm::Float32, lm::Float32},
+      {lm::Bool, lm::Bool, lm::Int32, lm::Float32},         {lm::Int32, lm::Int32, lm::Int32, lm::Float32},
+      {lm::Int64, lm::Int64, lm::Int64, lm::Float32},       {lm::Float32, lm::Float32, lm::Float32, lm::Float32},
       {lm::Float64, lm::Float64, lm::Float64, lm::Float64},
   };
   for (const auto& r : table) {

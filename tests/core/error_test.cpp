@@ -5,8 +5,11 @@ namespace lm = lamina;
 using ::testing::HasSubstr;
 
 TEST(Errors, MessageHasKindWhereExpectedFoundHint) {
-  lm::ShapeError e({.op = "matmul", .problem = "inner dimensions differ", .expected = "(2, 3) @ (3, k)",
-                    .found = "(2, 3) @ (4, 5)", .hint = "transpose one operand"});
+  lm::ShapeError e({.op = "matmul",
+                    .problem = "inner dimensions differ",
+                    .expected = "(2, 3) @ (3, k)",
+                    .found = "(2, 3) @ (4, 5)",
+                    .hint = "transpose one operand"});
   std::string m = e.what();
   EXPECT_THAT(m, HasSubstr("ShapeError in op 'matmul': inner dimensions differ"));
   EXPECT_THAT(m, HasSubstr("expected: (2, 3) @ (3, k)"));
@@ -36,7 +39,7 @@ TEST(Errors, NestedLayersAndNotes) {
 }
 
 TEST(Errors, AllTypesDeriveFromLaminaError) {
-  auto kinds = {lm::ErrorKind::Shape, lm::ErrorKind::DType, lm::ErrorKind::Mask,
+  auto kinds = {lm::ErrorKind::Shape,    lm::ErrorKind::DType, lm::ErrorKind::Mask,
                 lm::ErrorKind::Gradient, lm::ErrorKind::Value, lm::ErrorKind::IO};
   for (auto k : kinds) {
     lm::Error e(k, {.problem = "x"});

@@ -55,7 +55,7 @@ TEST(Attention, KeyMaskExcludesKeys) {
   const double d = e + 1;
   EXPECT_VALUES(outs[0], {e / d, 1 / d, 1 / d, e / d}, kTol);
   EXPECT_VALUES(outs[1], {e / d, 1 / d, 0, 1 / d, e / d, 0}, kTol);  // 0 at the masked key
-  EXPECT_FALSE(outs[0].has_mask());  // output mask = query mask, and the query has none
+  EXPECT_FALSE(outs[0].has_mask());                                  // output mask = query mask, and the query has none
 }
 
 TEST(Attention, QueryMaskPassesToTheOutput) {
@@ -231,7 +231,7 @@ namespace {
 struct MhaCase {
   std::int64_t B, Tq, Tv, Fq, Fv, Fk, H, kd, vd, Fo;
   bool bias = true;
-  std::vector<double> q, v, k;                        // (B,Tq,Fq), (B,Tv,Fv), (B,Tv,Fk)
+  std::vector<double> q, v, k;                         // (B,Tq,Fq), (B,Tv,Fv), (B,Tv,Fk)
   std::vector<double> wq, bq, wk, bk, wv, bv, wo, bo;  // Keras layouts
   std::function<bool(std::int64_t, std::int64_t, std::int64_t)> valid = [](auto, auto, auto) { return true; };
 };
@@ -289,7 +289,8 @@ std::pair<std::vector<double>, std::vector<double>> mha_reference(const MhaCase&
         }
         if (!any) continue;  // no valid key: weights and output stay 0
         double z = 0;
-        for (std::int64_t j = 0; j < c.Tv; ++j) z += c.valid(b, i, j) ? std::exp(s[static_cast<std::size_t>(j)] - mx) : 0;
+        for (std::int64_t j = 0; j < c.Tv; ++j)
+          z += c.valid(b, i, j) ? std::exp(s[static_cast<std::size_t>(j)] - mx) : 0;
         for (std::int64_t j = 0; j < c.Tv; ++j) {
           double p = c.valid(b, i, j) ? std::exp(s[static_cast<std::size_t>(j)] - mx) / z : 0;
           scores[static_cast<std::size_t>(((b * c.H + h) * c.Tq + i) * c.Tv + j)] = p;
@@ -362,9 +363,9 @@ TEST(MultiHeadAttention, MatchesLoopReferenceWithoutMasks) {
 TEST(MultiHeadAttention, MasksAndAFullyMaskedRow) {
   // Cross-attention with a separate key and output_shape 6: B=2, Tq=3, Tv=4, Fq=3, Fv=2, Fk=5.
   auto c = make_case(2, 3, 4, 3, 2, 5, 2, 2, 3, 6);
-  const std::vector<bool> qm{true, true, false, true, false, true};                   // (2, 3)
-  const std::vector<bool> vm{true, false, true, true, false, false, false, false};    // batch 1: no valid value
-  const std::vector<bool> km{true, true, true, false, true, true, true, true};        // key 3 of batch 0 padded
+  const std::vector<bool> qm{true, true, false, true, false, true};                 // (2, 3)
+  const std::vector<bool> vm{true, false, true, true, false, false, false, false};  // batch 1: no valid value
+  const std::vector<bool> km{true, true, true, false, true, true, true, true};      // key 3 of batch 0 padded
   c.valid = [&](std::int64_t b, std::int64_t i, std::int64_t j) {
     return qm[static_cast<std::size_t>(b * 3 + i)] && vm[static_cast<std::size_t>(b * 4 + j)] &&
            km[static_cast<std::size_t>(b * 4 + j)];
@@ -382,15 +383,16 @@ TEST(MultiHeadAttention, MasksAndAFullyMaskedRow) {
   EXPECT_TRUE(all_finite(outs[0]));
   EXPECT_MASK(outs[0], lm::Shape({2, 3}), qm);
   // Scores carry the query mask on (B, H, Tq).
-  EXPECT_MASK(outs[1], lm::Shape({2, 2, 3}), {true, true, false, true, true, false, true, false, true, true, false, true});
+  EXPECT_MASK(outs[1], lm::Shape({2, 2, 3}),
+              {true, true, false, true, true, false, true, false, true, true, false, true});
 }
 
 TEST(MultiHeadAttention, CausalAndExplicitAttentionMask) {
   auto c = make_case(2, 3, 3, 4, 4, 4, 3, 2, 2, 4);
   c.v = c.k = c.q;
-  const std::vector<bool> am{true, false, true,  true, true, false,  false, true, true,     // batch 0
-                             true, true, true,   false, true, true,  true, false, true};    // batch 1
-  const std::vector<bool> xm{true, true, true, true, true, false};  // the sequence's own mask
+  const std::vector<bool> am{true, false, true, true,  true, false, false, true,  true,   // batch 0
+                             true, true,  true, false, true, true,  true,  false, true};  // batch 1
+  const std::vector<bool> xm{true, true, true, true, true, false};                        // the sequence's own mask
   c.valid = [&](std::int64_t b, std::int64_t i, std::int64_t j) {
     return j <= i && am[static_cast<std::size_t>((b * 3 + i) * 3 + j)] && xm[static_cast<std::size_t>(b * 3 + i)] &&
            xm[static_cast<std::size_t>(b * 3 + j)];
@@ -427,10 +429,14 @@ TEST(MultiHeadAttention, WithoutBias) {
 TEST(MultiHeadAttention, WeightsFollowKerasLayout) {
   auto mha = MultiHeadAttention(2, 3, {.value_dim = 5, .output_shape = 7, .name = "mha"});
   mha({lm::ones({1, 4, 6}), lm::ones({1, 2, 8})});
-  std::vector<std::pair<std::string, lm::Shape>> want{
-      {"mha/query/kernel", {6, 2, 3}},  {"mha/query/bias", {2, 3}},  {"mha/key/kernel", {8, 2, 3}},
-      {"mha/key/bias", {2, 3}},         {"mha/value/kernel", {8, 2, 5}}, {"mha/value/bias", {2, 5}},
-      {"mha/attention_output/kernel", {2, 5, 7}}, {"mha/attention_output/bias", {7}}};
+  std::vector<std::pair<std::string, lm::Shape>> want{{"mha/query/kernel", {6, 2, 3}},
+                                                      {"mha/query/bias", {2, 3}},
+                                                      {"mha/key/kernel", {8, 2, 3}},
+                                                      {"mha/key/bias", {2, 3}},
+                                                      {"mha/value/kernel", {8, 2, 5}},
+                                                      {"mha/value/bias", {2, 5}},
+                                                      {"mha/attention_output/kernel", {2, 5, 7}},
+                                                      {"mha/attention_output/bias", {7}}};
   auto w = mha->weights();
   ASSERT_EQ(w.size(), want.size());
   for (std::size_t i = 0; i < w.size(); ++i) {

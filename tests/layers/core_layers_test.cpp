@@ -28,7 +28,8 @@ TEST(Dense, FeatureMismatchAfterBuildIsAShapeError) {
     EXPECT_THAT(msg, HasSubstr("3 features"));
   });
   EXPECT_LAMINA_ERROR(Dense(0), lm::ValueError, {});
-  EXPECT_LAMINA_ERROR(Dense(2)(lm::Input({lm::None})), lm::ShapeError, { EXPECT_THAT(msg, HasSubstr("(None, None)")); });
+  EXPECT_LAMINA_ERROR(Dense(2)(lm::Input({lm::None})), lm::ShapeError,
+                      { EXPECT_THAT(msg, HasSubstr("(None, None)")); });
 }
 
 TEST(Embedding, LooksUpRowsAndMasksZeros) {
@@ -123,8 +124,8 @@ TEST(RepeatVector, RepeatsAlongANewTimeAxis) {
 TEST(TimeDistributed, AppliesTheLayerPerStepAndKeepsTheMask) {
   Dense d(1, {.use_bias = false});
   TimeDistributed td(d);
-  auto x = lm::tensor({{{1.f, 2.f}, {3.f, 4.f}}, {{5.f, 6.f}, {0.f, 0.f}}}).with_mask(
-      lm::tensor({{true, true}, {true, false}}));
+  auto x = lm::tensor({{{1.f, 2.f}, {3.f, 4.f}}, {{5.f, 6.f}, {0.f, 0.f}}})
+               .with_mask(lm::tensor({{true, true}, {true, false}}));
   td(x);
   d->kernel().assign(lm::tensor({{1.f}, {10.f}}));
   auto y = td(x);

@@ -61,7 +61,8 @@ TEST(Initializers, ByNameAndDeterministic) {
   for (float v : x.to_vector<float>()) ASSERT_TRUE(v >= -0.05f && v <= 0.05f);
   lm::Generator g(0);
   EXPECT_VALUES(lm::initializers::get("zeros")(lm::Shape{2}, lm::Float32, g), {0, 0});
-  EXPECT_LAMINA_ERROR(lm::initializers::get("glorot"), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("glorot_uniform")); });
+  EXPECT_LAMINA_ERROR(lm::initializers::get("glorot"), lm::ValueError,
+                      { EXPECT_THAT(msg, HasSubstr("glorot_uniform")); });
 }
 
 TEST(Initializers, LayersAreReproducibleUnderSetSeed) {

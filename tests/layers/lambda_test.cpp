@@ -93,7 +93,9 @@ TEST(Lambda, MaskOptionDropsOrComputesTheMask) {
   Lambda drop([](const lm::Tensor& t) { return t * 2; }, {.mask = false});
   EXPECT_FALSE(drop(x).has_mask());
   Lambda custom([](const lm::Tensor& t) { return t * 2; },
-                {.mask = [](const lm::TensorList& in, const lm::TensorList&) { return lm::tensor({false, true}); }});
+                {.mask = [](const lm::TensorList& in, const lm::TensorList&) {
+                  return lm::tensor({false, true});
+                }});
   EXPECT_MASK(custom(x), lm::Shape({2}), {false, true});
 }
 

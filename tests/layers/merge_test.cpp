@@ -111,8 +111,8 @@ TEST(Merge, Gradients) {
   Pair p{.dtype = lm::Float64};
   auto e = lm::tensor({{{-1.0}, {-2.0}}, {{-3.0}, {-4.0}}});
   std::vector<std::pair<std::string, lm::LayerRef>> layers{
-      {"Add", Add()}, {"Subtract", Subtract()}, {"Multiply", Multiply()}, {"Average", Average()},
-      {"Maximum", Maximum()}, {"Minimum", Minimum()}, {"Concatenate", Concatenate()}};
+      {"Add", Add()},         {"Subtract", Subtract()}, {"Multiply", Multiply()},      {"Average", Average()},
+      {"Maximum", Maximum()}, {"Minimum", Minimum()},   {"Concatenate", Concatenate()}};
   for (auto& [name, layer] : layers) {
     SCOPED_TRACE(name);
     EXPECT_GRADCHECK([&](const lm::TensorList& in) { return layer(in)[0]; }, {p.a, p.c});

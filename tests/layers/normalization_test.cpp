@@ -90,7 +90,7 @@ TEST(BatchNormalization, TrainingUsesBatchStatisticsAndUpdatesMovingOnes) {
   auto y = bn(x, {.training = true});
   EXPECT_VALUES(y, {-3 / a, -15 / b, -1 / a, -5 / b, 1 / a, 5 / b, 3 / a, 15 / b}, kTol);
   // moving = moving * 0.99 + batch * 0.01, from moving_mean 0 and moving_variance 1:
-  EXPECT_VALUES(bn->moving_mean().value(), {4 * 0.01, 25 * 0.01}, kTol);                   // 0.04, 0.25
+  EXPECT_VALUES(bn->moving_mean().value(), {4 * 0.01, 25 * 0.01}, kTol);                     // 0.04, 0.25
   EXPECT_VALUES(bn->moving_variance().value(), {0.99 + 5 * 0.01, 0.99 + 125 * 0.01}, kTol);  // 1.04, 2.24
   // A second training step on the same batch: 0.04 * 0.99 + 4 * 0.01 = 0.0796, ...
   bn(x, {.training = true});
@@ -99,8 +99,9 @@ TEST(BatchNormalization, TrainingUsesBatchStatisticsAndUpdatesMovingOnes) {
   // Inference uses the moving statistics and leaves them alone.
   const double m0 = 0.0796, m1 = 0.4975, v0 = std::sqrt(1.0796 + 1e-3), v1 = std::sqrt(3.4676 + 1e-3);
   auto z = bn(x, {.training = false});
-  EXPECT_VALUES(z, {(1 - m0) / v0, (10 - m1) / v1, (3 - m0) / v0, (20 - m1) / v1, (5 - m0) / v0, (30 - m1) / v1,
-                    (7 - m0) / v0, (40 - m1) / v1},
+  EXPECT_VALUES(z,
+                {(1 - m0) / v0, (10 - m1) / v1, (3 - m0) / v0, (20 - m1) / v1, (5 - m0) / v0, (30 - m1) / v1,
+                 (7 - m0) / v0, (40 - m1) / v1},
                 kTol);
   EXPECT_VALUES(bn->moving_mean().value(), {m0, m1}, kTol);
 }
@@ -108,7 +109,7 @@ TEST(BatchNormalization, TrainingUsesBatchStatisticsAndUpdatesMovingOnes) {
 TEST(BatchNormalization, InferenceWithFreshWeightsAndGammaBeta) {
   auto x = lm::tensor({{1.f, 10.f}, {3.f, 20.f}});
   auto bn = BatchNormalization();
-  const double s = 1 / std::sqrt(1 + 1e-3);  // moving mean 0, moving variance 1
+  const double s = 1 / std::sqrt(1 + 1e-3);                // moving mean 0, moving variance 1
   EXPECT_VALUES(bn(x), {s, 10 * s, 3 * s, 20 * s}, kTol);  // default: inference outside fit
   set(bn->gamma(), lm::tensor({2.f, 0.5f}));
   set(bn->beta(), lm::tensor({1.f, -1.f}));
@@ -169,7 +170,7 @@ TEST(BatchNormalization, MovingUpdateIsOffTheTape) {
   auto bn = BatchNormalization();
   lm::GradientTape tape;
   tape.watch(x);
-  bn(x, {.training = true});                     // moving statistics now depend on x's values...
+  bn(x, {.training = true});                           // moving statistics now depend on x's values...
   auto z = bn(lm::ones({2, 2}), {.training = false});  // ...but not on its gradient path
   auto g = tape.gradient(lm::sum(z), x);
   EXPECT_FALSE(g.has_value());

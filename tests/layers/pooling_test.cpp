@@ -67,7 +67,7 @@ TEST(GlobalPooling1D, UnmaskedInputGivesUnmaskedOutput) {
 }
 
 TEST(GlobalPooling1D, ChannelsFirstPoolsTheLastAxis) {
-  auto x = lm::tensor({{{1.f, 2.f, 3.f}, {4.f, 8.f, 6.f}}});  // (batch 1, features 2, time 3)
+  auto x = lm::tensor({{{1.f, 2.f, 3.f}, {4.f, 8.f, 6.f}}});                            // (batch 1, features 2, time 3)
   EXPECT_VALUES(GlobalAveragePooling1D({.data_format = "channels_first"})(x), {2, 6});  // 6/3, 18/3
   EXPECT_VALUES(GlobalMaxPooling1D({.data_format = "channels_first"})(x), {3, 8});
 }
@@ -84,8 +84,8 @@ TEST(GlobalPooling1D, Gradients) {
   auto loss = lm::sum(avg(x).without_mask());
   auto g = tape.gradient(loss, x);
   ASSERT_TRUE(g.has_value());
-  EXPECT_VALUES(*g, {0.5, 0.5, 0.5, 0.5, 0, 0,   // row 0: two valid steps, padding gets 0
-                     0, 0, 0, 0, 0, 0,           // row 1: all padding
+  EXPECT_VALUES(*g, {0.5, 0.5, 0.5, 0.5, 0, 0,  // row 0: two valid steps, padding gets 0
+                     0, 0, 0, 0, 0, 0,          // row 1: all padding
                      1.0 / 3, 1.0 / 3, 1.0 / 3, 1.0 / 3, 1.0 / 3, 1.0 / 3});
 }
 

@@ -25,10 +25,16 @@ std::vector<NamedCompare> comparisons() {
       {"equal", [](T a, T b) { return lm::equal(a, b); }, lm::equal, lm::equal, {false, true, false}},
       {"not_equal", [](T a, T b) { return lm::not_equal(a, b); }, lm::not_equal, lm::not_equal, {true, false, true}},
       {"less", [](T a, T b) { return lm::less(a, b); }, lm::less, lm::less, {true, false, false}},
-      {"less_equal", [](T a, T b) { return lm::less_equal(a, b); }, lm::less_equal, lm::less_equal,
+      {"less_equal",
+       [](T a, T b) { return lm::less_equal(a, b); },
+       lm::less_equal,
+       lm::less_equal,
        {true, true, false}},
       {"greater", [](T a, T b) { return lm::greater(a, b); }, lm::greater, lm::greater, {false, false, true}},
-      {"greater_equal", [](T a, T b) { return lm::greater_equal(a, b); }, lm::greater_equal, lm::greater_equal,
+      {"greater_equal",
+       [](T a, T b) { return lm::greater_equal(a, b); },
+       lm::greater_equal,
+       lm::greater_equal,
        {false, true, true}},
   };
 }
@@ -114,8 +120,7 @@ TEST(Compare, MaskPropagation) {
   auto m2 = lm::tensor({{false, true, true, true}, {true, true, true, true}});
   for (const auto& op : comparisons()) {
     EXPECT_MASK(op.f(xm, plain), lm::Shape({2, 4}), {true, true, false, false, true, true, true, false}) << op.name;
-    EXPECT_MASK(op.f(xm, plain.with_mask(m2)), lm::Shape({2, 4}),
-                {false, true, false, false, true, true, true, false})
+    EXPECT_MASK(op.f(xm, plain.with_mask(m2)), lm::Shape({2, 4}), {false, true, false, false, true, true, true, false})
         << op.name;
     EXPECT_MASK(op.f(small, plain), lm::Shape({2, 4}), {true, false, true, true, true, false, true, true}) << op.name;
     EXPECT_MASK(op.with_scalar(xm, 0), lm::Shape({2, 4}), {true, true, false, false, true, true, true, false})

@@ -64,8 +64,8 @@ TEST(Pow, FloatValuesWithBroadcasting) {
 }
 
 TEST(Pow, SizeOneAxesBroadcastBothWays) {
-  auto a = lm::tensor({{2.0}, {3.0}});        // (2, 1)
-  auto b = lm::tensor({{0.0, 1.0, 2.0}});     // (1, 3)
+  auto a = lm::tensor({{2.0}, {3.0}});     // (2, 1)
+  auto b = lm::tensor({{0.0, 1.0, 2.0}});  // (1, 3)
   auto y = lm::pow(a, b);
   EXPECT_SHAPE(y, lm::Shape({2, 3}));
   EXPECT_EQ(y.dtype(), lm::Float64);
@@ -221,10 +221,10 @@ TEST(MaximumMinimum, Gradcheck) {
 TEST(IntegerOverflow, WrapsInEveryArithmeticOp) {
   constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
   constexpr std::int32_t kMin = std::numeric_limits<std::int32_t>::min();
-  EXPECT_VALUES(lm::tensor({kMax}) + 1, {double(kMin)});        // 2^31 - 1 + 1 -> -2^31
-  EXPECT_VALUES(lm::tensor({kMin}) - 1, {double(kMax)});        // -2^31 - 1 -> 2^31 - 1
-  EXPECT_VALUES(lm::tensor({kMax}) * 2, {-2});                   // 2^32 - 2 -> -2
-  EXPECT_VALUES(-lm::tensor({kMin}), {double(kMin)});            // -(-2^31) -> -2^31
+  EXPECT_VALUES(lm::tensor({kMax}) + 1, {double(kMin)});  // 2^31 - 1 + 1 -> -2^31
+  EXPECT_VALUES(lm::tensor({kMin}) - 1, {double(kMax)});  // -2^31 - 1 -> 2^31 - 1
+  EXPECT_VALUES(lm::tensor({kMax}) * 2, {-2});            // 2^32 - 2 -> -2
+  EXPECT_VALUES(-lm::tensor({kMin}), {double(kMin)});     // -(-2^31) -> -2^31
   constexpr std::int64_t kMax64 = std::numeric_limits<std::int64_t>::max();
   auto big = lm::tensor({kMax64});
   EXPECT_EQ((big + 1).to_vector<std::int64_t>()[0], std::numeric_limits<std::int64_t>::min());
@@ -367,8 +367,7 @@ TEST(Clip, BadBoundsAreValueErrors) {
     EXPECT_THAT(msg, HasSubstr("clip"));
     EXPECT_THAT(msg, HasSubstr("lo = 2, hi = 1"));
   });
-  EXPECT_LAMINA_ERROR(lm::clip(lm::tensor({1.f}), 0.5, 0.25), lm::ValueError,
-                      { EXPECT_THAT(msg, HasSubstr("clip")); });
+  EXPECT_LAMINA_ERROR(lm::clip(lm::tensor({1.f}), 0.5, 0.25), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("clip")); });
   EXPECT_LAMINA_ERROR(lm::clip(lm::tensor({1.f}), kNaN, 1), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("NaN")); });
 }
 
@@ -389,7 +388,7 @@ TEST(UnaryOps, ResultDtypes) {
     std::vector<lm::DType> out;
   };
   const std::vector<Row> table = {
-      {"abs", {Int32, Int32, Int64, Float32, Float64}},     // arithmetic: Bool -> Int32
+      {"abs", {Int32, Int32, Int64, Float32, Float64}},        // arithmetic: Bool -> Int32
       {"log", {Float32, Float32, Float32, Float32, Float64}},  // float math: ints -> Float32
       {"sqrt", {Float32, Float32, Float32, Float32, Float64}},
       {"square", {Int32, Int32, Int64, Float32, Float64}},
@@ -531,14 +530,12 @@ TEST(BinaryOps, MaskPropagation) {
     EXPECT_MASK(op.f(xm, plain), lm::Shape({2, 4}), {true, true, false, false, true, true, true, false}) << op.name;
     EXPECT_MASK(op.f(plain, xm), lm::Shape({2, 4}), {true, true, false, false, true, true, true, false}) << op.name;
     auto m2 = lm::tensor({{false, true, true, true}, {true, true, true, true}});
-    EXPECT_MASK(op.f(xm, plain.with_mask(m2)), lm::Shape({2, 4}),
-                {false, true, false, false, true, true, true, false})
+    EXPECT_MASK(op.f(xm, plain.with_mask(m2)), lm::Shape({2, 4}), {false, true, false, false, true, true, true, false})
         << op.name;  // AND
     auto y = op.f(small, plain);
     EXPECT_SHAPE(y, lm::Shape({2, 4, 3}));
     EXPECT_MASK(y, lm::Shape({2, 4}), {true, false, true, true, true, false, true, true}) << op.name;
-    EXPECT_MASK(op.f(small, xm), lm::Shape({2, 4}), {true, false, false, false, true, false, true, false})
-        << op.name;
+    EXPECT_MASK(op.f(small, xm), lm::Shape({2, 4}), {true, false, false, false, true, false, true, false}) << op.name;
     EXPECT_FALSE(op.f(plain, plain).has_mask()) << op.name;
   }
   // Scalar forms keep the tensor's mask.

@@ -36,8 +36,7 @@ inline Tensor mask_2x4() {  // (2, 4)
 }
 
 // Like EXPECT_VALUES, but equal infinities match too (and NaN matches NaN).
-inline ::testing::AssertionResult values_ieee(const Tensor& t, const std::vector<double>& expected,
-                                              double tol = 1e-6) {
+inline ::testing::AssertionResult values_ieee(const Tensor& t, const std::vector<double>& expected, double tol = 1e-6) {
   std::vector<double> got = t.to_vector<double>();
   if (got.size() != expected.size())
     return ::testing::AssertionFailure() << "has " << got.size() << " values, expected " << expected.size();

@@ -132,21 +132,16 @@ TEST(Gather, OutOfRangeAndWrongDtypeAreTypedErrors) {
     EXPECT_THAT(msg, HasSubstr("[0, 4)"));
     EXPECT_THAT(msg, HasSubstr("indices[1]"));
   });
-  EXPECT_LAMINA_ERROR(lm::gather(p, lm::tensor({-1})), lm::ValueError, {
-    EXPECT_THAT(msg, HasSubstr("index -1"));
-  });
-  EXPECT_LAMINA_ERROR(lm::gather(p, lm::tensor({0, 3}), 1), lm::ValueError, {
-    EXPECT_THAT(msg, HasSubstr("[0, 3)"));
-  });
+  EXPECT_LAMINA_ERROR(lm::gather(p, lm::tensor({-1})), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("index -1")); });
+  EXPECT_LAMINA_ERROR(lm::gather(p, lm::tensor({0, 3}), 1), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("[0, 3)")); });
   EXPECT_LAMINA_ERROR(lm::gather(p, lm::tensor({0.f, 1.f})), lm::DTypeError, {
     EXPECT_THAT(msg, HasSubstr("gather"));
     EXPECT_THAT(msg, HasSubstr("float32"));
     EXPECT_THAT(msg, HasSubstr("lm::cast(indices, lm::Int32)"));
   });
   EXPECT_LAMINA_ERROR(lm::gather(p, lm::tensor({0}), 2), lm::ShapeError, {});
-  EXPECT_LAMINA_ERROR(lm::gather(lm::scalar(1.f), lm::tensor({0})), lm::ShapeError, {
-    EXPECT_THAT(msg, HasSubstr("scalar"));
-  });
+  EXPECT_LAMINA_ERROR(lm::gather(lm::scalar(1.f), lm::tensor({0})), lm::ShapeError,
+                      { EXPECT_THAT(msg, HasSubstr("scalar")); });
 }
 
 TEST(Gather, ZeroSize) {
@@ -155,9 +150,8 @@ TEST(Gather, ZeroSize) {
   auto z = lm::gather(lm::zeros({0, 3}), lm::zeros({2, 0}, lm::Int64), 0);
   EXPECT_SHAPE(z, lm::Shape({2, 0, 3}));
   // No index fits an empty axis.
-  EXPECT_LAMINA_ERROR(lm::gather(lm::zeros({0, 3}), lm::tensor({0})), lm::ValueError, {
-    EXPECT_THAT(msg, HasSubstr("[0, 0)"));
-  });
+  EXPECT_LAMINA_ERROR(lm::gather(lm::zeros({0, 3}), lm::tensor({0})), lm::ValueError,
+                      { EXPECT_THAT(msg, HasSubstr("[0, 0)")); });
 }
 
 TEST(Gather, GradientScatterAddsRepeatedIndices) {
@@ -175,8 +169,7 @@ TEST(Gather, Gradcheck) {
   auto p = lm::random_normal({4, 3}, {.seed = 1});
   EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::gather(in[0], in[1]); },
                    {p, lm::tensor({{3, 1}, {1, 0}, {3, 3}})});
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::gather(in[0], in[1], 1); },
-                   {p, lm::tensor({2, 2, 0})});
+  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::gather(in[0], in[1], 1); }, {p, lm::tensor({2, 2, 0})});
   auto p3 = lm::random_normal({2, 3, 2}, {.seed = 2});
   EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::gather(in[0], in[1], 1); },
                    {p3, lm::tensor({1, 1, 0, 2})});
@@ -212,8 +205,7 @@ TEST(Gather, SymbolicSpec) {
   // Concrete results agree with the symbolic spec.
   auto c = lm::gather(lm::zeros({2, 7, 3}).with_mask(lm::ones({2, 7}, lm::Bool)), lm::tensor({0, 2}), 1);
   EXPECT_EQ(c.spec().str(), "float32 (2, 2, 3) mask (2, 2)");
-  EXPECT_LAMINA_ERROR(lm::gather(table, lm::placeholder({lm::Shape{lm::None}, lm::Float32, -1})), lm::DTypeError,
-                      {});
+  EXPECT_LAMINA_ERROR(lm::gather(table, lm::placeholder({lm::Shape{lm::None}, lm::Float32, -1})), lm::DTypeError, {});
 }
 
 // ---- gather_nd -------------------------------------------------------------------------------
@@ -263,9 +255,8 @@ TEST(GatherNd, ErrorsAndZeroSize) {
     EXPECT_THAT(msg, HasSubstr("[0, 2)"));
     EXPECT_THAT(msg, HasSubstr("axis 1"));
   });
-  EXPECT_LAMINA_ERROR(lm::gather_nd(p, lm::tensor({{0, 1, 0}})), lm::ShapeError, {
-    EXPECT_THAT(msg, HasSubstr("(1, 3)"));
-  });
+  EXPECT_LAMINA_ERROR(lm::gather_nd(p, lm::tensor({{0, 1, 0}})), lm::ShapeError,
+                      { EXPECT_THAT(msg, HasSubstr("(1, 3)")); });
   EXPECT_LAMINA_ERROR(lm::gather_nd(p, lm::tensor({{0.5}})), lm::DTypeError, {});
   auto z = lm::gather_nd(p, lm::zeros({0, 1}, lm::Int32));
   EXPECT_SHAPE(z, lm::Shape({0, 2}));
@@ -293,8 +284,7 @@ TEST(GatherNd, SymbolicSpec) {
   EXPECT_EQ(lm::gather_nd(p, idx1).spec().str(), "float32 (3, 6, 4) mask (3, 6)");
   auto c = lm::gather_nd(lm::zeros({2, 6, 4}).with_mask(lm::ones({2, 6}, lm::Bool)), lm::tensor({{1}, {0}, {1}}));
   EXPECT_EQ(c.spec().str(), "float32 (3, 6, 4) mask (3, 6)");
-  EXPECT_LAMINA_ERROR(lm::gather_nd(p, lm::placeholder({lm::Shape{2, lm::None}, lm::Int32, -1})), lm::ShapeError,
-                      {});
+  EXPECT_LAMINA_ERROR(lm::gather_nd(p, lm::placeholder({lm::Shape{2, lm::None}, lm::Int32, -1})), lm::ShapeError, {});
 }
 
 // ---- boolean_mask ----------------------------------------------------------------------------
@@ -363,16 +353,16 @@ TEST(BooleanMask, SymbolicLengthIsUnknown) {
   auto xb = lm::placeholder({lm::Shape{lm::None, 5, 3}, lm::Float32, 2});
   auto mb = lm::placeholder({lm::Shape{lm::None}, lm::Bool, -1});
   EXPECT_EQ(lm::boolean_mask(xb, mb).spec().str(), "float32 (None, 5, 3) mask (None, 5)");
-  EXPECT_LAMINA_ERROR(lm::boolean_mask(x, lm::placeholder({lm::Shape{lm::None, 5}, lm::Int32, -1})),
-                      lm::DTypeError, { EXPECT_THAT(msg, HasSubstr("int32")); });
+  EXPECT_LAMINA_ERROR(lm::boolean_mask(x, lm::placeholder({lm::Shape{lm::None, 5}, lm::Int32, -1})), lm::DTypeError,
+                      { EXPECT_THAT(msg, HasSubstr("int32")); });
 }
 
 // ---- where ---------------------------------------------------------------------------------
 
 TEST(Where, BroadcastsAndPromotes) {
-  auto cond = lm::tensor({{true}, {false}});                 // (2, 1)
-  auto a = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}});   // (2, 3)
-  auto b = lm::tensor({-1, -2, -3});                         // (3,) int32 -> float32
+  auto cond = lm::tensor({{true}, {false}});                // (2, 1)
+  auto a = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}});  // (2, 3)
+  auto b = lm::tensor({-1, -2, -3});                        // (3,) int32 -> float32
   auto y = lm::where(cond, a, b);
   EXPECT_SHAPE(y, lm::Shape({2, 3}));
   EXPECT_EQ(y.dtype(), lm::Float32);
@@ -404,9 +394,8 @@ TEST(Where, ConditionMustBeBool) {
     EXPECT_THAT(msg, HasSubstr("cond != 0"));
     EXPECT_THAT(msg, HasSubstr("lm::cast(cond, lm::Bool)"));
   });
-  EXPECT_LAMINA_ERROR(lm::where(lm::tensor({true, false}), lm::ones({3}), lm::ones({2})), lm::ShapeError, {
-    EXPECT_THAT(msg, HasSubstr("where"));
-  });
+  EXPECT_LAMINA_ERROR(lm::where(lm::tensor({true, false}), lm::ones({3}), lm::ones({2})), lm::ShapeError,
+                      { EXPECT_THAT(msg, HasSubstr("where")); });
 }
 
 TEST(Where, GradientRoutesByCondition) {

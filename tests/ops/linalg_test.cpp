@@ -17,7 +17,7 @@ lm::Tensor iota(const lm::Shape& shape, float start = 0.f) {
   return lm::tensor(v, shape);
 }
 
-const lm::Tensor kA = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}});        // (2, 3)
+const lm::Tensor kA = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}});       // (2, 3)
 const lm::Tensor kB = lm::tensor({{7.f, 8.f}, {9.f, 10.f}, {11.f, 12.f}});  // (3, 2)
 
 }  // namespace
@@ -59,8 +59,8 @@ TEST(Matmul, BroadcastBatchAxes) {
 
 namespace {
 // Reference: a naive triple loop over (nb, m, k) @ (nb, k, n).
-std::vector<double> naive_bmm(const lm::Tensor& a, const lm::Tensor& b, std::int64_t nb, std::int64_t m,
-                              std::int64_t k, std::int64_t n) {
+std::vector<double> naive_bmm(const lm::Tensor& a, const lm::Tensor& b, std::int64_t nb, std::int64_t m, std::int64_t k,
+                              std::int64_t n) {
   auto av = a.to_vector<double>(), bv = b.to_vector<double>();
   std::vector<double> ref;
   for (std::int64_t t = 0; t < nb; ++t)
@@ -130,9 +130,8 @@ TEST(Matmul, ShapeErrorsShowBothShapesAndTheContractedDims) {
     EXPECT_THAT(msg, HasSubstr("batch"));
     EXPECT_THAT(msg, HasSubstr("(2,) vs (3,)"));
   });
-  EXPECT_LAMINA_ERROR(lm::matmul(lm::scalar(2.f), lm::ones({2})), lm::ShapeError, {
-    EXPECT_THAT(msg, HasSubstr("lm::mul"));
-  });
+  EXPECT_LAMINA_ERROR(lm::matmul(lm::scalar(2.f), lm::ones({2})), lm::ShapeError,
+                      { EXPECT_THAT(msg, HasSubstr("lm::mul")); });
 }
 
 TEST(Matmul, ZeroSize) {
@@ -190,12 +189,10 @@ TEST(Dot, ErrorsAndZeroSize) {
     EXPECT_THAT(msg, HasSubstr("(3, 5)"));
     EXPECT_THAT(msg, HasSubstr("first dimension of b"));
   });
-  EXPECT_LAMINA_ERROR(lm::dot(lm::ones({2, 4}), lm::ones({2, 3, 5})), lm::ShapeError, {
-    EXPECT_THAT(msg, HasSubstr("second-to-last"));
-  });
-  EXPECT_LAMINA_ERROR(lm::dot(lm::ones({2}), lm::tensor({true, true})), lm::DTypeError, {
-    EXPECT_THAT(msg, HasSubstr("dot"));
-  });
+  EXPECT_LAMINA_ERROR(lm::dot(lm::ones({2, 4}), lm::ones({2, 3, 5})), lm::ShapeError,
+                      { EXPECT_THAT(msg, HasSubstr("second-to-last")); });
+  EXPECT_LAMINA_ERROR(lm::dot(lm::ones({2}), lm::tensor({true, true})), lm::DTypeError,
+                      { EXPECT_THAT(msg, HasSubstr("dot")); });
   EXPECT_SHAPE(lm::dot(lm::ones({0, 3}), lm::ones({3})), lm::Shape{0});
   auto z = lm::dot(lm::ones({2, 3, 0}), lm::ones({0, 4}));
   EXPECT_SHAPE(z, lm::Shape({2, 3, 4}));
@@ -225,8 +222,8 @@ TEST(LinalgMasks, ContractingTimeExcludesMaskedSteps) {
   // xt is x transposed to (B, F, T) (built directly), whose mask is the (B, T) mask
   // broadcast over F, as transpose produces; y (B, T, U=1) carries the (B, T) mask.
   auto xt = lm::tensor({{{1.f, 3.f, 100.f}, {2.f, 4.f, 100.f}}, {{5.f, 100.f, 100.f}, {6.f, 100.f, 100.f}}})
-                .with_mask(lm::tensor({{{true, true, false}, {true, true, false}},
-                                       {{true, false, false}, {true, false, false}}}));
+                .with_mask(lm::tensor(
+                    {{{true, true, false}, {true, true, false}}, {{true, false, false}, {true, false, false}}}));
   auto y = lm::tensor({{{1.f}, {2.f}, {1000.f}}, {{3.f}, {1000.f}, {1000.f}}})
                .with_mask(lm::tensor({{true, true, false}, {true, false, false}}));
   auto z = lm::matmul(xt, y);
@@ -256,7 +253,8 @@ TEST(LinalgMasks, ContractingTimeExcludesMaskedSteps) {
 TEST(LinalgMasks, MaskedColumnsOfTheRightOperand) {
   auto a = lm::tensor({{1.f, 2.f}, {3.f, 4.f}});
   // b's full mask covers K (zeroed entries) and N (kept as "any valid" per column).
-  auto b = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}}).with_mask(lm::tensor({{true, false, false}, {true, true, false}}));
+  auto b =
+      lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}}).with_mask(lm::tensor({{true, false, false}, {true, true, false}}));
   auto c = lm::matmul(a, b);
   // b with masked entries zeroed: [[1, 0, 0], [4, 5, 0]]
   // row 0: [1 + 8, 10, 0]; row 1: [3 + 16, 20, 0]
@@ -273,7 +271,8 @@ TEST(LinalgMasks, MaskedColumnsOfTheRightOperand) {
 }
 
 TEST(LinalgMasks, GradientIsZeroAtMaskedContractedEntries) {
-  auto x = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}}).with_mask(lm::tensor({{true, true, false}, {true, false, true}}));
+  auto x =
+      lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}}).with_mask(lm::tensor({{true, true, false}, {true, false, true}}));
   auto w = lm::tensor({{1.f}, {2.f}, {3.f}});
   lm::GradientTape tape;
   tape.watch(x);
@@ -298,8 +297,10 @@ TEST(LinalgGradients, Gradcheck) {
   EXPECT_GRADCHECK(f, {lm::random_normal({4}, {.seed = 13}), lm::random_normal({4}, {.seed = 14})});
   // masked contraction: x (B, T, F) mask (B, T) contracted over T against y (B, T, U)
   auto xt = lm::random_normal({2, 2, 3}, {.seed = 15})
-                .with_mask(lm::tensor({{{true, true, false}, {true, true, false}}, {{true, false, false}, {true, false, false}}}));
-  auto y = lm::random_normal({2, 3, 2}, {.seed = 16}).with_mask(lm::tensor({{true, true, false}, {true, false, false}}));
+                .with_mask(lm::tensor(
+                    {{{true, true, false}, {true, true, false}}, {{true, false, false}, {true, false, false}}}));
+  auto y =
+      lm::random_normal({2, 3, 2}, {.seed = 16}).with_mask(lm::tensor({{true, true, false}, {true, false, false}}));
   EXPECT_GRADCHECK(f, {xt, y});
   EXPECT_GRADCHECK(f, {xt.without_mask(), y});
 }
@@ -309,7 +310,8 @@ TEST(LinalgGradients, DotGradcheck) {
   EXPECT_GRADCHECK(f, {lm::random_normal({2, 3, 4}, {.seed = 21}), lm::random_normal({4}, {.seed = 22})});
   EXPECT_GRADCHECK(f, {lm::random_normal({2, 3, 4}, {.seed = 23}), lm::random_normal({4, 5}, {.seed = 24})});
   EXPECT_GRADCHECK(f, {lm::random_normal({3, 2}, {.seed = 25}), lm::random_normal({2, 2, 3}, {.seed = 26})});
-  auto masked = lm::random_normal({2, 3, 4}, {.seed = 27}).with_mask(lm::tensor({{true, false, true}, {false, true, true}}));
+  auto masked =
+      lm::random_normal({2, 3, 4}, {.seed = 27}).with_mask(lm::tensor({{true, false, true}, {false, true, true}}));
   EXPECT_GRADCHECK(f, {masked, lm::random_normal({4, 2}, {.seed = 28})});
   auto masked_b = lm::random_normal({4, 2}, {.seed = 29})
                       .with_mask(lm::tensor({{true, false}, {true, true}, {false, true}, {false, false}}));
@@ -349,8 +351,7 @@ TEST(LinalgSymbolic, SpecsMatchConcreteResults) {
   EXPECT_EQ(lm::matmul(spec({2, 3}, -1), spec({3, 4}, 1)).spec().str(), "float32 (2, 4)");
   EXPECT_EQ(lm::matmul(spec({3}, -1), spec({lm::None, 3, 4}, 3)).spec().str(), "float32 (None, 4) mask (None, 4)");
   EXPECT_EQ(lm::matmul(spec({lm::None, 3}, -1), spec({3}, -1)).spec().str(), "float32 (None,)");
-  EXPECT_EQ(lm::dot(spec({lm::None, 7, 8}, 2), spec({8, 16}, -1)).spec().str(),
-            "float32 (None, 7, 16) mask (None, 7)");
+  EXPECT_EQ(lm::dot(spec({lm::None, 7, 8}, 2), spec({8, 16}, -1)).spec().str(), "float32 (None, 7, 16) mask (None, 7)");
   EXPECT_EQ(lm::dot(spec({lm::None, 7, 8}, 2), spec({8}, -1)).spec().str(), "float32 (None, 7) mask (None, 7)");
   EXPECT_EQ(lm::dot(spec({4, 8}, -1), spec({2, 8, 3}, 2)).spec().str(), "float32 (4, 2, 3) mask (4, 2)");
   auto ints = lm::placeholder({lm::Shape{2, 3}, lm::Int32, -1});

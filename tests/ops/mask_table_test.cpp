@@ -45,8 +45,8 @@ TEST(MaskTable, ReducingFeatureAxesKeepsTheMask) {
 }
 
 TEST(MaskTable, ReducingTheMaskedAxisIgnoresPadding) {
-  auto x = lm::tensor({{1.f, 2.f, 0.f, 0.f}, {4.f, 5.f, 6.f, 0.f}})
-               .with_mask(lm::tensor({{1, 1, 0, 0}, {1, 1, 1, 0}}) != 0);
+  auto x =
+      lm::tensor({{1.f, 2.f, 0.f, 0.f}, {4.f, 5.f, 6.f, 0.f}}).with_mask(lm::tensor({{1, 1, 0, 0}, {1, 1, 1, 0}}) != 0);
   auto m = lm::mean(x, 1);
   EXPECT_VALUES(m, {1.5, 5});
   EXPECT_MASK(m, lm::Shape({2}), {true, true});
@@ -68,7 +68,7 @@ TEST(MaskTable, ShapeOpsTransformTheMask) {
   EXPECT_MASK(lm::transpose(x, {1, 0, 2}), lm::Shape({4, 2}), {true, true, true, true, false, true, false, false});
   EXPECT_MASK(lm::reshape(x, lm::Shape{2, 4, 3, 1}), lm::Shape({2, 4}), kTimeMask);
   EXPECT_MASK(lm::reshape(x, lm::Shape{8, 3}), lm::Shape({8}), kTimeMask);  // merging masked axes
-  auto c = lm::concat({x, lm::ones({2, 1, 3})}, 1);  // the unmasked part counts as valid
+  auto c = lm::concat({x, lm::ones({2, 1, 3})}, 1);                         // the unmasked part counts as valid
   EXPECT_MASK(c, lm::Shape({2, 5}), {true, true, false, false, true, true, true, true, false, true});
   EXPECT_MASK(lm::stack({x, x}, 0), lm::Shape({2, 2, 4}),
               {true, true, false, false, true, true, true, false, true, true, false, false, true, true, true, false});
@@ -88,7 +88,7 @@ TEST(MaskTable, MatmulContractsMaskedEntriesAsZeroAndKeepsOtherMasks) {
   EXPECT_MASK(y, lm::Shape({2, 4}), kTimeMask);
   // Contracting the masked time axis: padded steps contribute nothing.
   auto v = lm::tensor({{{1.f}, {2.f}, {100.f}}}).with_mask(lm::tensor({{true, true, false}}));  // (1, 3, 1)
-  auto w = lm::tensor({{{1.f, 1.f, 1.f}}});  // (1, 1, 3)
+  auto w = lm::tensor({{{1.f, 1.f, 1.f}}});                                                     // (1, 1, 3)
   EXPECT_VALUES(lm::matmul(w, v), {3});
   auto d = lm::dot(masked_sequence(), lm::ones({3}));
   EXPECT_SHAPE(d, lm::Shape({2, 4}));

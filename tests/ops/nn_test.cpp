@@ -67,8 +67,8 @@ TEST(Softmax, StableForLargeLogits) {
   double s = 1 + std::exp(1.0) + std::exp(2.0);
   auto y = lm::softmax(lm::tensor({1000.f, 1001.f, 1002.f}));
   EXPECT_VALUES(y, {1 / s, std::exp(1.0) / s, std::exp(2.0) / s}, 1e-6);
-  EXPECT_VALUES(lm::log_softmax(lm::tensor({1000.f, 1001.f, 1002.f})),
-                {-std::log(s), 1 - std::log(s), 2 - std::log(s)}, 1e-5);
+  EXPECT_VALUES(lm::log_softmax(lm::tensor({1000.f, 1001.f, 1002.f})), {-std::log(s), 1 - std::log(s), 2 - std::log(s)},
+                1e-5);
   // [-1000, 0]: e^-1000 underflows; no NaN, and the log stays finite: -1000 - ln(1 + e^-1000).
   EXPECT_VALUES(lm::softmax(lm::tensor({-1000.0, 0.0})), {0, 1});
   EXPECT_VALUES(lm::log_softmax(lm::tensor({-1000.0, 0.0})), {-1000, 0});
@@ -200,8 +200,10 @@ TEST(Softmax, GradientIsExactlyZeroAtMaskedEntries) {
     auto mv = m.to_vector<bool>();
     for (std::size_t i = 0; i < gv.size(); ++i) {
       EXPECT_FALSE(std::isnan(gv[i]));
-      if (!mv[i]) EXPECT_EQ(gv[i], 0.0) << (log ? "log_softmax" : "softmax") << " entry " << i;
-      else EXPECT_NE(gv[i], 0.0);
+      if (!mv[i])
+        EXPECT_EQ(gv[i], 0.0) << (log ? "log_softmax" : "softmax") << " entry " << i;
+      else
+        EXPECT_NE(gv[i], 0.0);
     }
   }
 }

@@ -6,8 +6,8 @@
 #include "elementwise_test_helpers.hpp"
 
 namespace lm = lamina;
-using ::testing::HasSubstr;
 using lm::Bool, lm::Int32, lm::Int64, lm::Float32, lm::Float64;
+using ::testing::HasSubstr;
 
 namespace {
 

@@ -9,7 +9,8 @@ namespace lm = lamina;
 
 namespace {
 
-#define EXPECT_HAS(msg, text) EXPECT_NE((msg).find(text), std::string::npos) << "message lacks '" << (text) << "':\n" << (msg)
+#define EXPECT_HAS(msg, text) \
+  EXPECT_NE((msg).find(text), std::string::npos) << "message lacks '" << (text) << "':\n" << (msg)
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -37,10 +38,10 @@ struct Padded {
 
 TEST(Sum, Values) {
   auto x = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 6.f}});
-  EXPECT_VALUES(lm::sum(x), {21});                     // 1+2+3+4+5+6
+  EXPECT_VALUES(lm::sum(x), {21});  // 1+2+3+4+5+6
   EXPECT_SHAPE(lm::sum(x), lm::Shape{});
-  EXPECT_VALUES(lm::sum(x, 0), {5, 7, 9});             // column sums
-  EXPECT_VALUES(lm::sum(x, 1), {6, 15});               // row sums
+  EXPECT_VALUES(lm::sum(x, 0), {5, 7, 9});  // column sums
+  EXPECT_VALUES(lm::sum(x, 1), {6, 15});    // row sums
   EXPECT_VALUES(lm::sum(x, -1), {6, 15});
   EXPECT_VALUES(lm::sum(x, lm::Axes{0, 1}), {21});
   auto k = lm::sum(x, 1, /*keepdims=*/true);
@@ -111,7 +112,8 @@ TEST(Sum, OutputMaskIsAnyValidAndKeptWhenMaskAxesRemain) {
 }
 
 TEST(Sum, GradientIsZeroAtMaskedEntries) {
-  auto x = lm::tensor({{1.f, 2.f, 9.f}, {4.f, 5.f, 6.f}}).with_mask(bools({true, true, false, false, false, false}, {2, 3}));
+  auto x =
+      lm::tensor({{1.f, 2.f, 9.f}, {4.f, 5.f, 6.f}}).with_mask(bools({true, true, false, false, false, false}, {2, 3}));
   EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::sum(t, 1); }, x), {1, 1, 0, 0, 0, 0});
   // Reducing a feature axis only: every entry gets the gradient.
   auto y = lm::ones({2, 2}).with_mask(bools({true, false}, {2}));
@@ -123,8 +125,9 @@ TEST(Sum, Gradcheck) {
   for (lm::Axes axes : {lm::Axes{}, lm::Axes{-1}, lm::Axes{0, 2}, lm::Axes{1}})
     for (bool keep : {false, true})
       EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::sum(in[0], axes, keep); }, {x});
-  auto m = lm::random_normal({3, 4, 2}, {.seed = 2})
-               .with_mask(bools({true, true, false, false, true, true, true, true, false, false, false, false}, {3, 4}));
+  auto m =
+      lm::random_normal({3, 4, 2}, {.seed = 2})
+          .with_mask(bools({true, true, false, false, true, true, true, true, false, false, false, false}, {3, 4}));
   for (lm::Axes axes : {lm::Axes{1}, lm::Axes{0, 1}, lm::Axes{-1}, lm::Axes{}})
     EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::sum(in[0], axes); }, {m});
 }
@@ -153,11 +156,11 @@ TEST(Sum, ZeroSize) {
 
 TEST(Mean, ValuesAndDtypes) {
   auto x = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 7.f}});
-  EXPECT_VALUES(lm::mean(x), {22.0 / 6});              // (1+2+3+4+5+7)/6
+  EXPECT_VALUES(lm::mean(x), {22.0 / 6});  // (1+2+3+4+5+7)/6
   EXPECT_VALUES(lm::mean(x, 0), {2.5, 3.5, 5});
   EXPECT_VALUES(lm::mean(x, -1), {2, 16.0 / 3}, 1e-6);
   auto i = lm::mean(lm::tensor({1, 2}));
-  EXPECT_EQ(i.dtype(), lm::Float32);                    // integers give Float32
+  EXPECT_EQ(i.dtype(), lm::Float32);  // integers give Float32
   EXPECT_VALUES(i, {1.5});
   EXPECT_EQ(lm::mean(lm::tensor({true, false})).dtype(), lm::Float32);
   EXPECT_EQ(lm::mean(lm::tensor({1.0, 2.0})).dtype(), lm::Float64);
@@ -173,8 +176,7 @@ TEST(Mean, MaskedDividesByValidCount) {
   EXPECT_MASK(m, lm::Shape({2}), {true, true});
   EXPECT_FALSE(lm::mean(x, lm::Axes{0, 1}).has_mask());
   // Over a (B, T, F) sequence: mean over valid steps per feature.
-  auto s = lm::tensor({{{1.f, 10.f}, {3.f, 30.f}, {99.f, 99.f}}})
-               .with_mask(bools({true, true, false}, {1, 3}));
+  auto s = lm::tensor({{{1.f, 10.f}, {3.f, 30.f}, {99.f, 99.f}}}).with_mask(bools({true, true, false}, {1, 3}));
   EXPECT_VALUES(lm::mean(s, 1), {2, 20});  // (1+3)/2, (10+30)/2
 }
 
@@ -187,7 +189,11 @@ TEST(Mean, GradientSpreadsOverValidCount) {
                 {0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25});
   // Masked (2, 2, 2) over axes {1, 2}: row 0 has 1 valid step x 2 features -> 1/2 on it.
   auto y = lm::ones({2, 2, 2}).with_mask(bools({true, false, true, true}, {2, 2}));
-  EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::mean(t, lm::Axes{1, 2}); }, y),
+  EXPECT_VALUES(grad_of(
+                    [](const lm::Tensor& t) {
+                      return lm::mean(t, lm::Axes{1, 2});
+                    },
+                    y),
                 {0.5, 0.5, 0, 0, 0.25, 0.25, 0.25, 0.25});
 }
 
@@ -196,8 +202,9 @@ TEST(Mean, Gradcheck) {
   for (lm::Axes axes : {lm::Axes{}, lm::Axes{-1}, lm::Axes{0, 1}})
     for (bool keep : {false, true})
       EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::mean(in[0], axes, keep); }, {x});
-  auto m = lm::random_normal({3, 4, 2}, {.seed = 4})
-               .with_mask(bools({true, false, true, false, false, false, false, false, true, true, true, true}, {3, 4}));
+  auto m =
+      lm::random_normal({3, 4, 2}, {.seed = 4})
+          .with_mask(bools({true, false, true, false, false, false, false, false, true, true, true, true}, {3, 4}));
   for (lm::Axes axes : {lm::Axes{1}, lm::Axes{-2, -1}, lm::Axes{0}, lm::Axes{}})
     for (bool keep : {false, true})
       EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::mean(in[0], axes, keep); }, {m});
@@ -214,16 +221,16 @@ TEST(AllMasked, GivesZeroNeverNaNAndIsMarkedInvalid) {
     EXPECT_VALUES(r, expected);
     EXPECT_MASK(r, lm::Shape({2}), out_mask);
   };
-  check(lm::sum(p.x, 1), {5, 0});           // 2 + 3
-  check(lm::mean(p.x, 1), {2.5, 0});        // (2 + 3) / 2
-  check(lm::max(p.x, 1), {3, 0});           // 100 is padding
+  check(lm::sum(p.x, 1), {5, 0});     // 2 + 3
+  check(lm::mean(p.x, 1), {2.5, 0});  // (2 + 3) / 2
+  check(lm::max(p.x, 1), {3, 0});     // 100 is padding
   check(lm::min(p.x, 1), {2, 0});
-  check(lm::prod(p.x, 1), {6, 0});          // 2 * 3
+  check(lm::prod(p.x, 1), {6, 0});                        // 2 * 3
   check(lm::logsumexp(p.x, 1), {3.3132616875182226, 0});  // log(e^2 + e^3) = 3 + log(1 + e^-1)
-  check(lm::argmax(p.x, 1), {2, 0});        // 3 at index 2
-  check(lm::argmin(p.x, 1), {0, 0});        // 2 at index 0
+  check(lm::argmax(p.x, 1), {2, 0});                      // 3 at index 2
+  check(lm::argmin(p.x, 1), {0, 0});                      // 2 at index 0
   check(lm::any(p.x, 1), {1, 0});
-  check(lm::all(p.x, 1), {1, 0});           // all-masked gives false
+  check(lm::all(p.x, 1), {1, 0});  // all-masked gives false
   EXPECT_EQ(lm::argmax(p.x, 1).dtype(), lm::Int64);
   for (const auto& r : {lm::mean(p.x, 1), lm::logsumexp(p.x, 1), lm::max(p.x, 1)})
     for (double v : r.to_vector<double>()) EXPECT_TRUE(std::isfinite(v));
@@ -236,9 +243,9 @@ TEST(AllMasked, GradientsAreExactlyZeroAtMaskedEntries) {
   };
   EXPECT_VALUES(g(lm::sum), {1, 0, 1, 0, 0, 0});
   EXPECT_VALUES(g(lm::mean), {0.5, 0, 0.5, 0, 0, 0});
-  EXPECT_VALUES(g(lm::max), {0, 0, 1, 0, 0, 0});    // the 100 is padding: no gradient
+  EXPECT_VALUES(g(lm::max), {0, 0, 1, 0, 0, 0});  // the 100 is padding: no gradient
   EXPECT_VALUES(g(lm::min), {1, 0, 0, 0, 0, 0});
-  EXPECT_VALUES(g(lm::prod), {3, 0, 2, 0, 0, 0});   // d(2*3)/d2 = 3, d/d3 = 2
+  EXPECT_VALUES(g(lm::prod), {3, 0, 2, 0, 0, 0});  // d(2*3)/d2 = 3, d/d3 = 2
   // softmax over valid entries: e^2/(e^2+e^3) = 1/(1+e), e^3/(e^2+e^3) = e/(1+e)
   EXPECT_VALUES(g(lm::logsumexp), {0.2689414213699951, 0, 0.7310585786300049, 0, 0, 0});
 }
@@ -264,7 +271,8 @@ TEST(MaxMin, GradientSplitsAmongTies) {
   auto x = lm::tensor({1.f, 3.f, 3.f, 2.f});
   EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::max(t); }, x), {0, 0.5, 0.5, 0});
   auto y = lm::tensor({{1.f, 1.f, 1.f}, {5.f, 2.f, 2.f}});
-  EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::min(t, 1); }, y), {1.0 / 3, 1.0 / 3, 1.0 / 3, 0, 0.5, 0.5});
+  EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::min(t, 1); }, y),
+                {1.0 / 3, 1.0 / 3, 1.0 / 3, 0, 0.5, 0.5});
   // A masked tie does not share: [4, 4(padding), 1] -> all gradient to the valid 4.
   auto z = lm::tensor({{4.f, 4.f, 1.f}}).with_mask(bools({true, false, true}, {1, 3}));
   EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::max(t, 1); }, z), {1, 0, 0});
@@ -277,8 +285,9 @@ TEST(MaxMin, Gradcheck) {
       EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::max(in[0], axes, keep); }, {x});
       EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::min(in[0], axes, keep); }, {x});
     }
-  auto m = lm::random_normal({3, 4, 2}, {.seed = 6})
-               .with_mask(bools({true, false, true, true, false, false, false, false, false, true, true, false}, {3, 4}));
+  auto m =
+      lm::random_normal({3, 4, 2}, {.seed = 6})
+          .with_mask(bools({true, false, true, true, false, false, false, false, false, true, true, false}, {3, 4}));
   for (lm::Axes axes : {lm::Axes{1}, lm::Axes{0, 1}, lm::Axes{-1}}) {
     EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::max(in[0], axes); }, {m});
     EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::min(in[0], axes); }, {m});
@@ -303,7 +312,7 @@ TEST(MaxMin, ZeroSizeAxisIsAnError) {
 
 TEST(Prod, ValuesAndDtypes) {
   auto x = lm::tensor({{1.f, 2.f, 3.f}, {4.f, -5.f, 0.5f}});
-  EXPECT_VALUES(lm::prod(x), {-60});           // (1*2*3) * (4*-5*0.5) = 6 * -10
+  EXPECT_VALUES(lm::prod(x), {-60});  // (1*2*3) * (4*-5*0.5) = 6 * -10
   EXPECT_VALUES(lm::prod(x, 0), {4, -10, 1.5});
   EXPECT_VALUES(lm::prod(x, 1), {6, -10});
   EXPECT_EQ(lm::prod(lm::tensor({true, true})).dtype(), lm::Int32);  // Bool -> Int32
@@ -348,8 +357,9 @@ TEST(Prod, Gradcheck) {
   for (lm::Axes axes : {lm::Axes{}, lm::Axes{-1}, lm::Axes{0, 2}, lm::Axes{0}})
     for (bool keep : {false, true})
       EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::prod(in[0], axes, keep); }, {x});
-  auto m = lm::random_normal({3, 4, 2}, {.seed = 8})
-               .with_mask(bools({true, true, true, false, false, false, false, false, true, false, true, true}, {3, 4}));
+  auto m =
+      lm::random_normal({3, 4, 2}, {.seed = 8})
+          .with_mask(bools({true, true, true, false, false, false, false, false, true, false, true, true}, {3, 4}));
   for (lm::Axes axes : {lm::Axes{1}, lm::Axes{0, 1}, lm::Axes{-1}, lm::Axes{}})
     EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::prod(in[0], axes); }, {m});
   // Gradient of prod through a zero, checked numerically as well.
@@ -383,8 +393,9 @@ TEST(LogSumExp, Gradcheck) {
   auto lse = lm::logsumexp(m, 1);
   EXPECT_VALUES(lse, {1 + std::log1p(std::exp(-3.0)), 0}, 1e-12);  // log(e^1 + e^-2)
   EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::logsumexp(in[0], 1); }, {m});
-  auto r = lm::random_normal({3, 4, 2}, {.seed = 10})
-               .with_mask(bools({true, false, true, false, false, false, false, false, true, true, true, true}, {3, 4}));
+  auto r =
+      lm::random_normal({3, 4, 2}, {.seed = 10})
+          .with_mask(bools({true, false, true, false, false, false, false, false, true, true, true, true}, {3, 4}));
   for (lm::Axes axes : {lm::Axes{1}, lm::Axes{0, 1}, lm::Axes{}})
     EXPECT_GRADCHECK([&](const lm::TensorList& in) { return lm::logsumexp(in[0], axes); }, {r});
 }
@@ -437,8 +448,8 @@ TEST(ArgMaxMin, Values) {
 
 TEST(ArgMaxMin, MaskedSkipsPadding) {
   // [[9(pad), 1, 5], [2, 7, 7(pad)]] over axis 1 -> argmax [2, 1], argmin [1, 0]
-  auto x = lm::tensor({{9.f, 1.f, 5.f}, {2.f, 7.f, 7.f}})
-               .with_mask(bools({false, true, true, true, true, false}, {2, 3}));
+  auto x =
+      lm::tensor({{9.f, 1.f, 5.f}, {2.f, 7.f, 7.f}}).with_mask(bools({false, true, true, true, true, false}, {2, 3}));
   auto a = lm::argmax(x, 1);
   EXPECT_VALUES(a, {2, 1});
   EXPECT_MASK(a, lm::Shape({2}), {true, true});
@@ -498,7 +509,10 @@ TEST(Symbolic, SpecsMatchConcreteResults) {
       {[](const lm::Tensor& t) { return lm::sum(t, 1); }, "float32 (None, 3) mask (None,)"},
       {[](const lm::Tensor& t) { return lm::sum(t, 1, true); }, "float32 (None, 1, 3) mask (None, 1)"},
       {[](const lm::Tensor& t) { return lm::mean(t, 2); }, "float32 (None, 4) mask (None, 4)"},
-      {[](const lm::Tensor& t) { return lm::max(t, lm::Axes{1, 2}); }, "float32 (None,) mask (None,)"},
+      {[](const lm::Tensor& t) {
+         return lm::max(t, lm::Axes{1, 2});
+       },
+       "float32 (None,) mask (None,)"},
       {[](const lm::Tensor& t) { return lm::min(t, 0); }, "float32 (4, 3) mask (4,)"},
       {[](const lm::Tensor& t) { return lm::prod(t, -1); }, "float32 (None, 4) mask (None, 4)"},
       {[](const lm::Tensor& t) { return lm::logsumexp(t, 1); }, "float32 (None, 3) mask (None,)"},

@@ -8,7 +8,8 @@ namespace lm = lamina;
 
 namespace {
 
-#define EXPECT_HAS(msg, text) EXPECT_NE((msg).find(text), std::string::npos) << "message lacks '" << (text) << "':\n" << (msg)
+#define EXPECT_HAS(msg, text) \
+  EXPECT_NE((msg).find(text), std::string::npos) << "message lacks '" << (text) << "':\n" << (msg)
 
 lm::Tensor bools(const std::vector<bool>& v, const lm::Shape& s) { return lm::tensor(v, s, lm::Bool); }
 
@@ -104,8 +105,11 @@ TEST(Reshape, Symbolic) {
 }
 
 TEST(Reshape, Gradient) {
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::reshape(in[0], {3, -1}); },
-                   {lm::random_normal({2, 1, 3}, {.seed = 1})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::reshape(in[0], {3, -1});
+      },
+      {lm::random_normal({2, 1, 3}, {.seed = 1})});
   Seq s;
   auto g = grad_of([](const lm::Tensor& t) { return lm::reshape(t, {8, 3}) * 2.f; }, s.x);
   EXPECT_SHAPE(g, lm::Shape({2, 4, 3}));
@@ -122,8 +126,8 @@ TEST(ExpandDims, ValuesMasksAndErrors) {
   EXPECT_SHAPE(lm::expand_dims(x, -3), lm::Shape({1, 2, 3}));
   EXPECT_VALUES(lm::expand_dims(x, 1), {0, 1, 2, 3, 4, 5});
   auto m = x.with_mask(bools({true, false}, {2}));
-  EXPECT_MASK(lm::expand_dims(m, 0), lm::Shape({1, 2}), {true, false});   // inside the mask: joins it
-  EXPECT_MASK(lm::expand_dims(m, 1), lm::Shape({2}), {true, false});      // after it: mask unchanged
+  EXPECT_MASK(lm::expand_dims(m, 0), lm::Shape({1, 2}), {true, false});  // inside the mask: joins it
+  EXPECT_MASK(lm::expand_dims(m, 1), lm::Shape({2}), {true, false});     // after it: mask unchanged
   EXPECT_MASK(lm::expand_dims(m, -1), lm::Shape({2}), {true, false});
   EXPECT_LAMINA_ERROR(lm::expand_dims(x, 3), lm::ShapeError, {
     EXPECT_HAS(msg, "expand_dims");
@@ -161,7 +165,8 @@ TEST(BroadcastTo, ErrorsSymbolicGradient) {
     EXPECT_HAS(msg, "(3,) -> (4,)");
   });
   EXPECT_LAMINA_ERROR(lm::broadcast_to(lm::ones({2, 3}), {3}), lm::ShapeError, {});
-  EXPECT_LAMINA_ERROR(lm::broadcast_to(lm::ones({3}), {lm::None, 3}), lm::ShapeError, { EXPECT_HAS(msg, "(None, 3)"); });
+  EXPECT_LAMINA_ERROR(lm::broadcast_to(lm::ones({3}), {lm::None, 3}), lm::ShapeError,
+                      { EXPECT_HAS(msg, "(None, 3)"); });
   auto s = sym({lm::None, 1, 3}, 1);
   EXPECT_EQ(lm::broadcast_to(s, {lm::None, 4, 3}).spec().str(), "float32 (None, 4, 3) mask (None,)");
   EXPECT_EQ(lm::broadcast_to(s, {2, lm::None, 4, 3}).spec().str(), "float32 (2, None, 4, 3) mask (2, None)");
@@ -169,10 +174,17 @@ TEST(BroadcastTo, ErrorsSymbolicGradient) {
   auto y = lm::broadcast_to(sym({lm::None, 1}), {lm::None, 3});
   auto out = y.node()->replay({lm::tensor({{1.f}, {2.f}})});
   EXPECT_VALUES(out[0], {1, 1, 1, 2, 2, 2});
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::broadcast_to(in[0], {2, 3, 4}); },
-                   {lm::random_normal({3, 1}, {.seed = 3})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::broadcast_to(in[0], {2, 3, 4});
+      },
+      {lm::random_normal({3, 1}, {.seed = 3})});
   // d/dx of sum(broadcast (2,) -> (3, 2)) = 3 per element
-  EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::broadcast_to(t, {3, 2}); }, lm::tensor({1.f, 2.f})),
+  EXPECT_VALUES(grad_of(
+                    [](const lm::Tensor& t) {
+                      return lm::broadcast_to(t, {3, 2});
+                    },
+                    lm::tensor({1.f, 2.f})),
                 {3, 3});
 }
 
@@ -227,10 +239,16 @@ TEST(Transpose, ErrorsSymbolicGradient) {
   EXPECT_EQ(lm::transpose(s, {0, 2, 1}).spec().str(), "float32 (None, 3, 4) mask (None, 3, 4)");
   EXPECT_EQ(lm::transpose(s).spec().str(), "float32 (3, 4, None) mask (3, 4, None)");
   EXPECT_EQ(lm::transpose(sym({lm::None, 4, 3}, 1), {1, 0, 2}).spec().str(), "float32 (4, None, 3) mask (4, None)");
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::transpose(in[0], {2, 0, 1}); },
-                   {lm::random_normal({2, 1, 3}, {.seed = 4})});
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::transpose(in[0], {-1, -3, -2}); },
-                   {lm::random_normal({3, 2, 2}, {.seed = 5}).with_mask(bools({true, false, true}, {3}))});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::transpose(in[0], {2, 0, 1});
+      },
+      {lm::random_normal({2, 1, 3}, {.seed = 4})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::transpose(in[0], {-1, -3, -2});
+      },
+      {lm::random_normal({3, 2, 2}, {.seed = 5}).with_mask(bools({true, false, true}, {3}))});
 }
 
 // ---- squeeze ------------------------------------------------------------------------------
@@ -269,7 +287,8 @@ TEST(Squeeze, SymbolicAndGradient) {
   EXPECT_EQ(y.spec().str(), "float32 (None,)");
   EXPECT_SHAPE(y.node()->replay({lm::ones({1, 1})})[0], lm::Shape({1}));
   EXPECT_EQ(lm::squeeze(sym({lm::None, 3}), {0}).spec().str(), "float32 (3,)");  // explicit: trusted
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::squeeze(in[0]); }, {lm::random_normal({1, 3, 1}, {.seed = 6})});
+  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::squeeze(in[0]); },
+                   {lm::random_normal({1, 3, 1}, {.seed = 6})});
 }
 
 // ---- concat -------------------------------------------------------------------------------
@@ -341,8 +360,11 @@ TEST(Concat, SymbolicAndGradient) {
   auto a = lm::random_normal({2, 1, 3}, {.seed = 7});
   auto b = lm::random_normal({2, 2, 3}, {.seed = 8}).with_mask(bools({true, false, true, true}, {2, 2}));
   EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::concat({in[0], in[1], in[0]}, -2); }, {a, b});
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::concat({in[0], in[1]}, 0); },
-                   {lm::random_normal({1, 3}, {.seed = 9}), lm::random_normal({2, 3}, {.seed = 10})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::concat({in[0], in[1]}, 0);
+      },
+      {lm::random_normal({1, 3}, {.seed = 9}), lm::random_normal({2, 3}, {.seed = 10})});
 }
 
 // ---- stack --------------------------------------------------------------------------------
@@ -380,8 +402,11 @@ TEST(Stack, ErrorsSymbolicGradient) {
   EXPECT_EQ(lm::stack({s, s}, 0).spec().str(), "float32 (2, None, 4, 3) mask (2, None, 4)");
   EXPECT_EQ(lm::stack({s, s}, 2).spec().str(), "float32 (None, 4, 2, 3) mask (None, 4)");
   EXPECT_EQ(lm::stack({s, lm::ones({5, 4, 3})}, -1).spec().str(), "float32 (5, 4, 3, 2) mask (5, 4)");
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::stack({in[0], in[1], in[0]}, 1); },
-                   {lm::random_normal({2, 3}, {.seed = 11}), lm::random_normal({2, 3}, {.seed = 12})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::stack({in[0], in[1], in[0]}, 1);
+      },
+      {lm::random_normal({2, 3}, {.seed = 11}), lm::random_normal({2, 3}, {.seed = 12})});
 }
 
 // ---- split --------------------------------------------------------------------------------
@@ -427,10 +452,12 @@ TEST(Split, ErrorsSymbolicGradient) {
   EXPECT_EQ(q[0].spec().str(), "float32 (None, 4, 3) mask (None, 4)");
   auto r = lm::split(s, {2, 1}, -1);
   EXPECT_EQ(r[0].spec().str(), "float32 (None, 4, 2) mask (None, 4)");
-  EXPECT_GRADCHECK([](const lm::TensorList& in) {
-    auto parts = lm::split(in[0], {1, 2}, -1);
-    return lm::concat({parts[1] * 2.0, parts[0] * 3.0}, -1);
-  }, {lm::random_normal({2, 3}, {.seed = 13})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        auto parts = lm::split(in[0], {1, 2}, -1);
+        return lm::concat({parts[1] * 2.0, parts[0] * 3.0}, -1);
+      },
+      {lm::random_normal({2, 3}, {.seed = 13})});
   // Outputs that get no gradient contribute zeros.
   EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::split(t, 2, 0)[1]; }, lm::ones({4})), {0, 0, 1, 1});
 }
@@ -456,8 +483,8 @@ TEST(Slice, PythonSemantics) {
   // Multi-axis: x[1:, ::-2] of a (3, 4)
   auto y = iota({3, 4});
   EXPECT_VALUES(lm::slice(y, {R{1, {}}, R{{}, {}, -2}}), {7, 5, 11, 9});
-  EXPECT_VALUES(lm::slice(y, {R{-1, {}}}), {8, 9, 10, 11});       // missing axes taken whole
-  EXPECT_VALUES(lm::slice(y, -1, R{1, 2}), {1, 5, 9});            // negative axis
+  EXPECT_VALUES(lm::slice(y, {R{-1, {}}}), {8, 9, 10, 11});  // missing axes taken whole
+  EXPECT_VALUES(lm::slice(y, -1, R{1, 2}), {1, 5, 9});       // negative axis
   EXPECT_EQ(lm::slice(lm::tensor({1, 2, 3}), 0, R{1, {}}).dtype(), lm::Int32);
   EXPECT_SHAPE(lm::slice(lm::zeros({0, 3}), 1, R{1, {}}), lm::Shape({0, 2}));
   EXPECT_SHAPE(lm::slice(lm::zeros({0}), 0, R{{}, {}, -1}), lm::Shape({0}));
@@ -492,13 +519,22 @@ TEST(Slice, ErrorsSymbolicGradient) {
   EXPECT_EQ(lm::slice(s, -1, {-1, {}}).spec().str(), "float32 (None, 4, 1) mask (None, 4)");
   // Gradient: scattered into zeros
   EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::slice(t, 0, {1, 3}); }, lm::ones({4})), {0, 1, 1, 0});
-  EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::slice(t, 0, {{}, {}, -2}) * lm::tensor({1.f, 2.f}); },
-                        lm::ones({4})),
+  EXPECT_VALUES(grad_of(
+                    [](const lm::Tensor& t) {
+                      return lm::slice(t, 0, {{}, {}, -2}) * lm::tensor({1.f, 2.f});
+                    },
+                    lm::ones({4})),
                 {0, 2, 0, 1});  // picks x[3], x[1] weighted 1, 2
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::slice(in[0], {{1, {}}, {{}, {}, -2}}); },
-                   {lm::random_normal({3, 1, 5}, {.seed = 14})});
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::slice(in[0], -1, {-2, 0, -1}); },
-                   {lm::random_normal({2, 4}, {.seed = 15}).with_mask(bools({true, false}, {2}))});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::slice(in[0], {{1, {}}, {{}, {}, -2}});
+      },
+      {lm::random_normal({3, 1, 5}, {.seed = 14})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::slice(in[0], -1, {-2, 0, -1});
+      },
+      {lm::random_normal({2, 4}, {.seed = 15}).with_mask(bools({true, false}, {2}))});
   // Second order: the slice's backward is differentiable (its own gradient slices again).
   auto x2 = lm::tensor({1.0, 2.0, 3.0});
   lm::GradientTape outer;
@@ -547,11 +583,17 @@ TEST(Pad, ErrorsSymbolicGradient) {
   auto s = sym({lm::None, 4, 3}, 2);
   EXPECT_EQ(lm::pad(s, {{0, 0}, {2, 1}, {0, 1}}).spec().str(), "float32 (None, 7, 4) mask (None, 7)");
   EXPECT_EQ(lm::pad(s, {{1, 0}, {0, 0}, {0, 0}}).spec().str(), "float32 (None, 4, 3) mask (None, 4)");
-  EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::pad(t, {{1, 2}}) * lm::tensor({9.f, 1.f, 2.f, 9.f, 9.f}); },
-                        lm::ones({2})),
+  EXPECT_VALUES(grad_of(
+                    [](const lm::Tensor& t) {
+                      return lm::pad(t, {{1, 2}}) * lm::tensor({9.f, 1.f, 2.f, 9.f, 9.f});
+                    },
+                    lm::ones({2})),
                 {1, 2});
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::pad(in[0], {{0, 1}, {2, 0}, {1, 1}}, 0.5); },
-                   {lm::random_normal({2, 1, 3}, {.seed = 16})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::pad(in[0], {{0, 1}, {2, 0}, {1, 1}}, 0.5);
+      },
+      {lm::random_normal({2, 1, 3}, {.seed = 16})});
 }
 
 // ---- tile ---------------------------------------------------------------------------------
@@ -589,10 +631,16 @@ TEST(Tile, ErrorsSymbolicGradient) {
   EXPECT_EQ(lm::tile(s, {2, 1, 1, 1}).spec().str(), "float32 (2, None, 4, 3) mask (2, None, 4)");
   // Each element appears 2 * 3 = 6 times in tile(x, {2, 3}).
   EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::tile(t, {2, 3}); }, lm::ones({1, 2})), {6, 6});
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::tile(in[0], {2, 1, 3}); },
-                   {lm::random_normal({2, 1}, {.seed = 17})});
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::tile(in[0], {2, 1, 2}); },
-                   {lm::random_normal({2, 1, 3}, {.seed = 18})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::tile(in[0], {2, 1, 3});
+      },
+      {lm::random_normal({2, 1}, {.seed = 17})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::tile(in[0], {2, 1, 2});
+      },
+      {lm::random_normal({2, 1, 3}, {.seed = 18})});
 }
 
 // ---- flip ---------------------------------------------------------------------------------
@@ -615,10 +663,17 @@ TEST(Flip, ValuesMasksErrorsSymbolicGradient) {
   });
   EXPECT_LAMINA_ERROR(lm::flip(x, {1, -1}), lm::ShapeError, { EXPECT_HAS(msg, "repeated"); });
   EXPECT_EQ(lm::flip(sym({lm::None, 4, 3}, 2), {1}).spec().str(), "float32 (None, 4, 3) mask (None, 4)");
-  EXPECT_VALUES(grad_of([](const lm::Tensor& t) { return lm::flip(t, {0}) * lm::tensor({1.f, 2.f, 3.f}); }, lm::ones({3})),
+  EXPECT_VALUES(grad_of(
+                    [](const lm::Tensor& t) {
+                      return lm::flip(t, {0}) * lm::tensor({1.f, 2.f, 3.f});
+                    },
+                    lm::ones({3})),
                 {3, 2, 1});
-  EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::flip(in[0], {0, -1}); },
-                   {lm::random_normal({2, 1, 3}, {.seed = 19})});
+  EXPECT_GRADCHECK(
+      [](const lm::TensorList& in) {
+        return lm::flip(in[0], {0, -1});
+      },
+      {lm::random_normal({2, 1, 3}, {.seed = 19})});
 }
 
 // ---- every op on symbolic input replays to the concrete result's spec ------------------------
@@ -627,22 +682,46 @@ TEST(Symbolic, ConcreteAgreesWithSpec) {
   auto s = sym({lm::None, 4, 3}, 2);
   auto c = lm::random_normal({5, 4, 3}, {.seed = 20}).with_mask(lm::ones({5, 4}, lm::Bool));
   std::vector<std::function<lm::Tensor(const lm::Tensor&)>> ops{
-      [](const lm::Tensor& t) { return lm::reshape(t, {-1, 3}); },
-      [](const lm::Tensor& t) { return lm::transpose(t, {1, 0, 2}); },
-      [](const lm::Tensor& t) { return lm::transpose(t, {0, 2, 1}); },
+      [](const lm::Tensor& t) {
+        return lm::reshape(t, {-1, 3});
+      },
+      [](const lm::Tensor& t) {
+        return lm::transpose(t, {1, 0, 2});
+      },
+      [](const lm::Tensor& t) {
+        return lm::transpose(t, {0, 2, 1});
+      },
       [](const lm::Tensor& t) { return lm::expand_dims(t, 1); },
       [](const lm::Tensor& t) { return lm::squeeze(lm::expand_dims(t, -1)); },
-      [](const lm::Tensor& t) { return lm::concat({t, t}, 1); },
-      [](const lm::Tensor& t) { return lm::concat({t, t}, 2); },
-      [](const lm::Tensor& t) { return lm::stack({t, t}, 1); },
+      [](const lm::Tensor& t) {
+        return lm::concat({t, t}, 1);
+      },
+      [](const lm::Tensor& t) {
+        return lm::concat({t, t}, 2);
+      },
+      [](const lm::Tensor& t) {
+        return lm::stack({t, t}, 1);
+      },
       [](const lm::Tensor& t) { return lm::split(t, 2, 1)[1]; },
-      [](const lm::Tensor& t) { return lm::split(t, {1, 2}, 2)[0]; },
-      [](const lm::Tensor& t) { return lm::slice(t, {{1, {}}, {{}, {}, -1}}); },
-      [](const lm::Tensor& t) { return lm::pad(t, {{0, 0}, {1, 2}, {0, 1}}); },
-      [](const lm::Tensor& t) { return lm::tile(t, {1, 2, 2}); },
-      [](const lm::Tensor& t) { return lm::tile(t, {3, 1, 1, 1}); },
+      [](const lm::Tensor& t) {
+        return lm::split(t, {1, 2}, 2)[0];
+      },
+      [](const lm::Tensor& t) {
+        return lm::slice(t, {{1, {}}, {{}, {}, -1}});
+      },
+      [](const lm::Tensor& t) {
+        return lm::pad(t, {{0, 0}, {1, 2}, {0, 1}});
+      },
+      [](const lm::Tensor& t) {
+        return lm::tile(t, {1, 2, 2});
+      },
+      [](const lm::Tensor& t) {
+        return lm::tile(t, {3, 1, 1, 1});
+      },
       [](const lm::Tensor& t) { return lm::flip(t, {1}); },
-      [](const lm::Tensor& t) { return lm::broadcast_to(t, {2, lm::None, 4, 3}); },
+      [](const lm::Tensor& t) {
+        return lm::broadcast_to(t, {2, lm::None, 4, 3});
+      },
   };
   for (std::size_t i = 0; i < ops.size(); ++i) {
     auto y = ops[i](s);

@@ -13,14 +13,15 @@ namespace lamina::testing {
 ::testing::AssertionResult values_near(const Tensor& t, const std::vector<double>& expected, double tol) {
   std::vector<double> got = t.to_vector<double>();
   if (got.size() != expected.size())
-    return ::testing::AssertionFailure() << "has " << got.size() << " values, expected " << expected.size()
-                                         << "\n" << t;
+    return ::testing::AssertionFailure() << "has " << got.size() << " values, expected " << expected.size() << "\n"
+                                         << t;
   for (std::size_t i = 0; i < got.size(); ++i) {
-    bool same_special = (std::isnan(got[i]) && std::isnan(expected[i])) ||
-                        (std::isinf(got[i]) && got[i] == expected[i]);
+    bool same_special =
+        (std::isnan(got[i]) && std::isnan(expected[i])) || (std::isinf(got[i]) && got[i] == expected[i]);
     if (!same_special && !(std::fabs(got[i] - expected[i]) <= tol))
-      return ::testing::AssertionFailure() << "value " << i << " is " << got[i] << ", expected " << expected[i]
-                                           << " (tol " << tol << ")\n" << t;
+      return ::testing::AssertionFailure()
+             << "value " << i << " is " << got[i] << ", expected " << expected[i] << " (tol " << tol << ")\n"
+             << t;
   }
   return ::testing::AssertionSuccess();
 }

@@ -24,7 +24,7 @@ namespace lamina::testing {
 
 // Runs `stmt`, expects it to throw ErrorType, and exposes the message as `msg` to the
 // following block: EXPECT_LAMINA_ERROR(f(), lm::ShapeError, { EXPECT_THAT(msg, HasSubstr("x")); });
-#define EXPECT_LAMINA_ERROR(stmt, ErrorType, checks)                                                 \
+#define EXPECT_LAMINA_ERROR(stmt, ErrorType, checks)                                               \
   do {                                                                                             \
     bool lamina_thrown_ = false;                                                                   \
     try {                                                                                          \
@@ -41,8 +41,8 @@ namespace lamina::testing {
   } while (0)
 
 // Gradient check of f at inputs (finite differences in float64).
-#define EXPECT_GRADCHECK(f, ...)                                                   \
-  do {                                                                             \
-    auto lamina_gc_ = ::lamina::gradcheck((f), __VA_ARGS__);                       \
-    EXPECT_TRUE(lamina_gc_.ok) << lamina_gc_.message;                              \
+#define EXPECT_GRADCHECK(f, ...)                             \
+  do {                                                       \
+    auto lamina_gc_ = ::lamina::gradcheck((f), __VA_ARGS__); \
+    EXPECT_TRUE(lamina_gc_.ok) << lamina_gc_.message;        \
   } while (0)

@@ -8,7 +8,7 @@
 namespace lamina {
 
 struct GradcheckOptions {
-  double eps = 1e-6;   // central-difference step
+  double eps = 1e-6;  // central-difference step
   double atol = 1e-6;
   double rtol = 1e-4;
 };

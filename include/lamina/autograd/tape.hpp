@@ -76,8 +76,7 @@ class GradientTape final : public Recorder {
 
  private:
   std::vector<std::optional<Tensor>> gradient_ids(const Tensor& target, const std::vector<std::uint64_t>& ids,
-                                                  const std::vector<TensorSpec>& specs,
-                                                  const GradientOptions& options);
+                                                  const std::vector<TensorSpec>& specs, const GradientOptions& options);
   std::vector<GradientCut> cuts_ids(const Tensor& target, const std::vector<std::uint64_t>& ids,
                                     const std::vector<std::string>& names) const;
 

@@ -13,13 +13,16 @@ namespace lamina {
 
 namespace detail {
 // The element type a C++ value is stored as: int -> int32, long -> int64, float, double, bool.
-template <class T> struct canonical { using type = T; };
+template <class T>
+struct canonical {
+  using type = T;
+};
 template <std::integral T>
-  requires(!std::same_as<T, bool>)
-struct canonical<T> {
+requires(!std::same_as<T, bool>) struct canonical<T> {
   using type = std::conditional_t<(sizeof(T) <= 4), std::int32_t, std::int64_t>;
 };
-template <class T> using canonical_t = typename canonical<T>::type;
+template <class T>
+using canonical_t = typename canonical<T>::type;
 
 Tensor from_buffer(DType source, const void* values, const Shape& shape, std::optional<DType> dtype);
 
@@ -40,8 +43,10 @@ void flatten(std::initializer_list<std::initializer_list<std::initializer_list<T
 void check_ragged(bool ragged, const char* what);
 template <class L>
 void nested_shape(const L& v, std::vector<std::int64_t>& dims, std::size_t depth, std::size_t max_depth) {
-  if (dims.size() <= depth) dims.push_back(static_cast<std::int64_t>(v.size()));
-  else check_ragged(dims[depth] != static_cast<std::int64_t>(v.size()), "tensor");
+  if (dims.size() <= depth)
+    dims.push_back(static_cast<std::int64_t>(v.size()));
+  else
+    check_ragged(dims[depth] != static_cast<std::int64_t>(v.size()), "tensor");
   if constexpr (requires { v.begin()->begin(); })
     for (const auto& x : v) nested_shape(x, dims, depth + 1, max_depth);
 }

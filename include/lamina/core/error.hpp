@@ -39,9 +39,9 @@ class Error : public std::runtime_error {
   std::string where_;
 };
 
-#define LAMINA_DECLARE_ERROR(Name, Kind)                                   \
-  class Name : public Error {                                              \
-   public:                                                                 \
+#define LAMINA_DECLARE_ERROR(Name, Kind)                                    \
+  class Name : public Error {                                               \
+   public:                                                                  \
     explicit Name(ErrorDetails d) : Error(ErrorKind::Kind, std::move(d)) {} \
   };
 LAMINA_DECLARE_ERROR(ShapeError, Shape)

@@ -16,18 +16,17 @@ namespace lamina {
 // Gradients of an op's inputs from the gradients of its outputs. `grad_outputs[i]` is
 // undefined when no gradient reached output i; return an undefined tensor for inputs
 // that get no gradient or whose `needs[i]` is false.
-using BackwardFn =
-    std::function<TensorList(const TensorList& grad_outputs, const std::vector<bool>& needs)>;
+using BackwardFn = std::function<TensorList(const TensorList& grad_outputs, const std::vector<bool>& needs)>;
 
 struct OpRecord {
   const char* op = "";
-  std::string layer;                        // innermost layer when recorded ("layer 'x' (Lambda)")
+  std::string layer;  // innermost layer when recorded ("layer 'x' (Lambda)")
   std::vector<std::uint64_t> input_ids;
-  std::vector<Shape> input_shapes;          // to check gradient shapes
-  std::vector<bool> input_differentiable;   // false: the op cuts the path through this input
+  std::vector<Shape> input_shapes;         // to check gradient shapes
+  std::vector<bool> input_differentiable;  // false: the op cuts the path through this input
   std::vector<std::uint64_t> output_ids;
-  std::vector<TensorSpec> output_specs;     // to build zero gradients
-  BackwardFn backward;                      // null when no input is differentiable
+  std::vector<TensorSpec> output_specs;  // to build zero gradients
+  BackwardFn backward;                   // null when no input is differentiable
 };
 
 class Recorder {
@@ -48,6 +47,7 @@ class PauseRecording {
   ~PauseRecording();
   PauseRecording(const PauseRecording&) = delete;
   PauseRecording& operator=(const PauseRecording&) = delete;
+
  private:
   std::vector<Recorder*> saved_;
 };
@@ -59,8 +59,8 @@ bool recording_active();
 // Records a differentiable op. `differentiable[i]` false marks inputs the op cannot
 // differentiate (indices, conditions); integer and Bool inputs and outputs never carry
 // gradients. Nothing is recorded unless an active tape tracks one of the inputs.
-void record_gradient(const char* op, const TensorList& inputs, const TensorList& outputs,
-                     BackwardFn backward, std::vector<bool> differentiable = {});
+void record_gradient(const char* op, const TensorList& inputs, const TensorList& outputs, BackwardFn backward,
+                     std::vector<bool> differentiable = {});
 
 // Records an op with no gradient at all (round, argmax, comparisons, random): a tape
 // that tracks an input remembers the cut for its diagnostics.

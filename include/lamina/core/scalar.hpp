@@ -1,8 +1,8 @@
 #pragma once
 // A weak scalar: a C++ literal taking part in a tensor op (x * 2, x + 0.5f).
+#include <climits>
 #include <concepts>
 #include <cstdint>
-#include <climits>
 #include <string>
 
 #include "lamina/core/dtype.hpp"
@@ -13,8 +13,8 @@ class Scalar {
  public:
   Scalar(bool v) : kind_(ScalarKind::Bool), i_(v), f_(v) {}
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  Scalar(T v) : kind_(ScalarKind::Int), i_(static_cast<std::int64_t>(v)), f_(static_cast<double>(v)) {}
+  requires(!std::same_as<T, bool>) Scalar(T v)
+      : kind_(ScalarKind::Int), i_(static_cast<std::int64_t>(v)), f_(static_cast<double>(v)) {}
   template <std::floating_point T>
   Scalar(T v) : kind_(ScalarKind::Float), i_(saturate(static_cast<double>(v))), f_(static_cast<double>(v)) {}
 

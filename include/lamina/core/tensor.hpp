@@ -34,11 +34,11 @@ struct TensorSpec {
 // An op applied to symbolic tensors. `replay` recomputes the outputs from concrete
 // inputs given in the same order (the functional Model evaluates graphs with it).
 struct SymbolicNode {
-  std::string op;     // op name, "layer" for layer calls, "input" for model inputs
-  std::string name;   // layer or input name ("" for plain ops)
+  std::string op;               // op name, "layer" for layer calls, "input" for model inputs
+  std::string name;             // layer or input name ("" for plain ops)
   std::shared_ptr<void> owner;  // keeps the producing layer alive (layer calls)
-  std::string where;  // error context at creation
-  TensorList inputs;  // symbolic or concrete (captured constants)
+  std::string where;            // error context at creation
+  TensorList inputs;            // symbolic or concrete (captured constants)
   std::function<TensorList(const TensorList&)> replay;
 };
 
@@ -47,7 +47,7 @@ struct TensorImpl {
   DType dtype = Float32;
   std::shared_ptr<Storage> storage;  // null for symbolic tensors
   std::int64_t mask_rank = -1;
-  std::shared_ptr<TensorImpl> mask;  // concrete Bool mask (concrete tensors only)
+  std::shared_ptr<TensorImpl> mask;          // concrete Bool mask (concrete tensors only)
   std::shared_ptr<const SymbolicNode> node;  // producer (symbolic tensors; null for inputs)
   int output_index = 0;
   std::uint64_t id = 0;
@@ -79,12 +79,15 @@ class Tensor {
   Tensor without_mask() const;
 
   // ---- values (concrete tensors only) ----
-  template <class T> const T* data() const;  // T must match dtype()
+  template <class T>
+  const T* data() const;  // T must match dtype()
   const void* raw_data() const;
   // The single element converted to T; ValueError unless numel() == 1.
-  template <class T> T item() const;
+  template <class T>
+  T item() const;
   // All elements converted to T, row-major.
-  template <class T> std::vector<T> to_vector() const;
+  template <class T>
+  std::vector<T> to_vector() const;
   // Truthiness of a one-element tensor, as in NumPy/PyTorch: `if (lm::sum(x) > 0) ...`.
   explicit operator bool() const;
 
@@ -108,7 +111,8 @@ namespace detail {
 std::uint64_t next_tensor_id();
 // A concrete tensor with uninitialised storage (kernels fill it through mutable_data).
 Tensor empty(const Shape& shape, DType dtype);
-template <class T> T* mutable_data(const Tensor& t);  // only for tensors a kernel just created
+template <class T>
+T* mutable_data(const Tensor& t);  // only for tensors a kernel just created
 void* mutable_raw_data(const Tensor& t);
 // A concrete tensor sharing `storage` (reshape, with_mask), with an optional mask.
 Tensor share(const Tensor& source, const Shape& shape, const Tensor& mask);

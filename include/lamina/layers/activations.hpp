@@ -14,15 +14,15 @@ Tensor linear(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
-Tensor softmax(const Tensor& x);      // over the last axis (mask-aware)
+Tensor softmax(const Tensor& x);  // over the last axis (mask-aware)
 Tensor log_softmax(const Tensor& x);
 Tensor softplus(const Tensor& x);
-Tensor softsign(const Tensor& x);     // x / (1 + |x|)
+Tensor softsign(const Tensor& x);  // x / (1 + |x|)
 Tensor exponential(const Tensor& x);
-Tensor elu(const Tensor& x);          // x if x > 0 else exp(x) - 1
+Tensor elu(const Tensor& x);  // x if x > 0 else exp(x) - 1
 Tensor selu(const Tensor& x);
-Tensor swish(const Tensor& x);        // x * sigmoid(x), also "silu"
-Tensor hard_sigmoid(const Tensor& x); // relu6(x + 3) / 6 (Keras 3)
+Tensor swish(const Tensor& x);         // x * sigmoid(x), also "silu"
+Tensor hard_sigmoid(const Tensor& x);  // relu6(x + 3) / 6 (Keras 3)
 // By name; ValueError listing the known names otherwise.
 ActivationFn get(const std::string& name);
 }  // namespace activations
@@ -33,8 +33,8 @@ class ActivationSpec {
   ActivationSpec(const char* name) : ActivationSpec(std::string(name)) {}
   ActivationSpec(const std::string& name);
   template <class F>
-    requires std::is_invocable_r_v<Tensor, F, const Tensor&>
-  ActivationSpec(F f, std::string name = "custom") : name_(std::move(name)), fn_(std::move(f)) {}
+  requires std::is_invocable_r_v<Tensor, F, const Tensor&> ActivationSpec(F f, std::string name = "custom")
+      : name_(std::move(name)), fn_(std::move(f)) {}
 
   Tensor operator()(const Tensor& x) const { return fn_(x); }
   const std::string& name() const { return name_; }

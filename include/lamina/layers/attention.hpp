@@ -25,11 +25,11 @@
 namespace lamina::layers {
 
 struct AttentionOptions {
-  bool use_scale = false;            // a trainable scalar multiplying the scores (initially 1)
-  std::string score_mode = "dot";    // "dot": q . k; "concat": sum(tanh(q + k))
-  double dropout = 0.0;              // on the attention weights, in training
-  std::optional<std::uint64_t> seed; // for dropout; default from lm::set_seed's generator
-  bool use_causal_mask = false;      // query i attends keys j <= i only
+  bool use_scale = false;             // a trainable scalar multiplying the scores (initially 1)
+  std::string score_mode = "dot";     // "dot": q . k; "concat": sum(tanh(q + k))
+  double dropout = 0.0;               // on the attention weights, in training
+  std::optional<std::uint64_t> seed;  // for dropout; default from lm::set_seed's generator
+  bool use_causal_mask = false;       // query i attends keys j <= i only
   bool return_attention_scores = false;
   std::string name;
 };
@@ -43,7 +43,7 @@ class AttentionLayer : public Layer {
   TensorList call(const TensorList& inputs, const TensorList& masks, bool training) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;
-  const Variable& scale() const { return scale_; }  // undefined without use_scale
+  const Variable& scale() const { return scale_; }                              // undefined without use_scale
   const Variable& concat_score_weight() const { return concat_score_weight_; }  // "concat" only
 
  private:
@@ -57,8 +57,8 @@ class Attention : public LayerHandle<AttentionLayer> {
 };
 
 struct MultiHeadAttentionOptions {
-  std::optional<std::int64_t> value_dim;     // default: key_dim
-  double dropout = 0.0;                      // on the attention weights, in training
+  std::optional<std::int64_t> value_dim;  // default: key_dim
+  double dropout = 0.0;                   // on the attention weights, in training
   bool use_bias = true;
   std::optional<std::int64_t> output_shape;  // output features; default: the query's
   InitializerSpec kernel_initializer = "glorot_uniform";

@@ -31,14 +31,14 @@ namespace initializers {
 Initializer zeros();
 Initializer ones();
 Initializer constant(double value);
-Initializer random_normal(double mean = 0.0, double stddev = 0.05);      // Keras RandomNormal
-Initializer random_uniform(double minval = -0.05, double maxval = 0.05); // Keras RandomUniform ("uniform")
-Initializer truncated_normal(double mean = 0.0, double stddev = 0.05);   // resamples beyond 2 stddev
-Initializer glorot_uniform();  // U(-l, l), l = sqrt(6 / (fan_in + fan_out))
-Initializer glorot_normal();   // truncated N(0, 2 / (fan_in + fan_out))
-Initializer he_normal();       // truncated N(0, 2 / fan_in)
-Initializer he_uniform();      // U(-l, l), l = sqrt(6 / fan_in)
-Initializer lecun_normal();    // truncated N(0, 1 / fan_in)
+Initializer random_normal(double mean = 0.0, double stddev = 0.05);       // Keras RandomNormal
+Initializer random_uniform(double minval = -0.05, double maxval = 0.05);  // Keras RandomUniform ("uniform")
+Initializer truncated_normal(double mean = 0.0, double stddev = 0.05);    // resamples beyond 2 stddev
+Initializer glorot_uniform();                                             // U(-l, l), l = sqrt(6 / (fan_in + fan_out))
+Initializer glorot_normal();                                              // truncated N(0, 2 / (fan_in + fan_out))
+Initializer he_normal();                                                  // truncated N(0, 2 / fan_in)
+Initializer he_uniform();                                                 // U(-l, l), l = sqrt(6 / fan_in)
+Initializer lecun_normal();                                               // truncated N(0, 1 / fan_in)
 // Orthogonal columns (or rows) of the (prod(shape[:-1]), shape[-1]) matrix, times gain (QR via LAPACK).
 Initializer orthogonal(double gain = 1.0);
 // By Keras name: "zeros", "ones", "random_normal", "random_uniform" (or "uniform"),

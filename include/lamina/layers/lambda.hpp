@@ -27,8 +27,7 @@ class LambdaMask {
   LambdaMask() = default;
   LambdaMask(bool keep) : drop_(!keep) {}
   template <class F>
-    requires std::is_invocable_r_v<Tensor, F, const TensorList&, const TensorList&>
-  LambdaMask(F f) : fn_(std::move(f)) {}
+  requires std::is_invocable_r_v<Tensor, F, const TensorList&, const TensorList&> LambdaMask(F f) : fn_(std::move(f)) {}
   bool drops() const { return drop_; }
   const LambdaMaskFn& fn() const { return fn_; }
 
@@ -68,8 +67,8 @@ class LambdaLayer : public Layer {
 class Lambda : public LayerHandle<LambdaLayer> {
  public:
   Lambda(LambdaFn fn, LambdaOptions options = {})
-      : LayerHandle(std::make_shared<LambdaLayer>(
-            [f = std::move(fn)](const TensorList& in) { return f(in.at(0)); }, std::move(options))) {}
+      : LayerHandle(std::make_shared<LambdaLayer>([f = std::move(fn)](const TensorList& in) { return f(in.at(0)); },
+                                                  std::move(options))) {}
   Lambda(LambdaListFn fn, LambdaOptions options = {})
       : LayerHandle(std::make_shared<LambdaLayer>(std::move(fn), std::move(options))) {}
 };

@@ -31,9 +31,9 @@ namespace lamina {
 using Json = nlohmann::json;
 
 struct CallOptions {
-  Tensor mask;                         // explicit mask for a single input (overrides its own)
-  std::optional<bool> training;        // default: the current learning phase (false outside fit)
-  TensorList initial_state;            // RNNs: appended to the inputs
+  Tensor mask;                   // explicit mask for a single input (overrides its own)
+  std::optional<bool> training;  // default: the current learning phase (false outside fit)
+  TensorList initial_state;      // RNNs: appended to the inputs
 };
 
 class Layer : public std::enable_shared_from_this<Layer> {
@@ -136,13 +136,10 @@ class LayerHandle {
   LayerHandle() = default;
   explicit LayerHandle(std::shared_ptr<L> layer) : layer_(std::move(layer)) {}
   template <class U>
-    requires std::is_base_of_v<L, U>
-  LayerHandle(const LayerHandle<U>& other) : layer_(other.ptr()) {}
+  requires std::is_base_of_v<L, U> LayerHandle(const LayerHandle<U>& other) : layer_(other.ptr()) {}
 
   Tensor operator()(const Tensor& x, const CallOptions& options = {}) const { return (*layer_)(x, options); }
-  TensorList operator()(const TensorList& xs, const CallOptions& options = {}) const {
-    return (*layer_)(xs, options);
-  }
+  TensorList operator()(const TensorList& xs, const CallOptions& options = {}) const { return (*layer_)(xs, options); }
   L* operator->() const { return layer_.get(); }
   L& operator*() const { return *layer_; }
   const std::shared_ptr<L>& ptr() const { return layer_; }

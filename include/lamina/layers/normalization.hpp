@@ -53,7 +53,7 @@ class LayerNormalizationLayer : public Layer {
 
  private:
   LayerNormalizationOptions options_;
-  Axes axes_;   // normalised, sorted
+  Axes axes_;  // normalised, sorted
   Shape built_shape_;
   Variable gamma_, beta_;
 };

@@ -13,7 +13,7 @@ Tensor less(const Tensor& a, const Tensor& b);
 Tensor less_equal(const Tensor& a, const Tensor& b);
 Tensor greater(const Tensor& a, const Tensor& b);
 Tensor greater_equal(const Tensor& a, const Tensor& b);
-#define LAMINA_SCALAR_OVERLOADS(name)      \
+#define LAMINA_SCALAR_OVERLOADS(name)     \
   Tensor name(const Tensor& a, Scalar b); \
   Tensor name(Scalar a, const Tensor& b);
 LAMINA_SCALAR_OVERLOADS(equal)

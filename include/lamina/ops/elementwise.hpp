@@ -18,12 +18,12 @@ namespace lamina {
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
 Tensor mul(const Tensor& a, const Tensor& b);
-Tensor div(const Tensor& a, const Tensor& b);      // true division: integers give Float32
+Tensor div(const Tensor& a, const Tensor& b);  // true division: integers give Float32
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);  // gradient goes to `a` on ties
 Tensor minimum(const Tensor& a, const Tensor& b);
 
-#define LAMINA_SCALAR_OVERLOADS(name)      \
+#define LAMINA_SCALAR_OVERLOADS(name)     \
   Tensor name(const Tensor& a, Scalar b); \
   Tensor name(Scalar a, const Tensor& b);
 LAMINA_SCALAR_OVERLOADS(add)
@@ -45,10 +45,10 @@ Tensor square(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
-Tensor softplus(const Tensor& x);   // log(1 + exp(x)), computed stably
-Tensor round(const Tensor& x);      // half to even; no gradient (cuts the path)
-Tensor floor(const Tensor& x);      // no gradient (cuts the path)
-Tensor sign(const Tensor& x);       // no gradient (cuts the path)
+Tensor softplus(const Tensor& x);                    // log(1 + exp(x)), computed stably
+Tensor round(const Tensor& x);                       // half to even; no gradient (cuts the path)
+Tensor floor(const Tensor& x);                       // no gradient (cuts the path)
+Tensor sign(const Tensor& x);                        // no gradient (cuts the path)
 Tensor clip(const Tensor& x, Scalar lo, Scalar hi);  // gradient 1 strictly inside [lo, hi]
 
 // ---- operators ----

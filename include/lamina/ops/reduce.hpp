@@ -27,8 +27,8 @@ Tensor max(const Tensor& x, const Axes& axes = {}, bool keepdims = false);   // 
 Tensor min(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
 Tensor prod(const Tensor& x, const Axes& axes = {}, bool keepdims = false);
 Tensor logsumexp(const Tensor& x, const Axes& axes = {}, bool keepdims = false);  // stable
-Tensor any(const Tensor& x, const Axes& axes = {}, bool keepdims = false);   // Bool result
-Tensor all(const Tensor& x, const Axes& axes = {}, bool keepdims = false);   // Bool result; all-masked gives false
+Tensor any(const Tensor& x, const Axes& axes = {}, bool keepdims = false);        // Bool result
+Tensor all(const Tensor& x, const Axes& axes = {}, bool keepdims = false);        // Bool result; all-masked gives false
 // Index of the first max/min along one axis (Int64); no gradient.
 Tensor argmax(const Tensor& x, std::int64_t axis = -1, bool keepdims = false);
 Tensor argmin(const Tensor& x, std::int64_t axis = -1, bool keepdims = false);

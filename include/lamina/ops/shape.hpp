@@ -47,8 +47,7 @@ Tensor slice(const Tensor& x, std::int64_t axis, Range range);
 
 // (before, after) per axis (one pair per axis, >= 0), filled with `value`, which must
 // fit the tensor's dtype.
-Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& paddings,
-           Scalar value = 0);
+Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& paddings, Scalar value = 0);
 // reps >= 1; when reps and the shape differ in length the shorter gets leading 1s (NumPy).
 Tensor tile(const Tensor& x, const std::vector<std::int64_t>& reps);
 // Reverses the given axes (every axis when empty).

@@ -23,8 +23,8 @@ const T* undropped(const Workspace<T>& w, std::int64_t k) {
 // Through h' = z h + (1 - z) hh: dz and dhh before the activation derivatives, and the
 // direct part of dh (dh z). Restrict-qualified so the loop vectorises.
 template <class T>
-void mix_grads(std::int64_t U, const T* __restrict z, const T* __restrict hh, const T* __restrict h,
-               T* __restrict dz, T* __restrict dhh, T* __restrict dh) {
+void mix_grads(std::int64_t U, const T* __restrict z, const T* __restrict hh, const T* __restrict h, T* __restrict dz,
+               T* __restrict dhh, T* __restrict dh) {
   for (std::int64_t j = 0; j < U; ++j) {
     dz[j] = dh[j] * (h[j] - hh[j]);
     dhh[j] = dh[j] * (T(1) - z[j]);

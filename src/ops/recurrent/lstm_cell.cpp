@@ -95,7 +95,7 @@ void lstm_backward(Workspace<T>& w, const T* dy, T* dh, T* dc, const Grads& out)
           scale_by_derivative(p.act, tc, dg, U);
           cell_grads(U, gi, gf, gg, cp, di, df, dg, dcb);
           std::memset(dhb, 0, static_cast<std::size_t>(U) * sizeof(T));  // refilled from dp @ R^T below
-          scale_by_derivative(p.rec_act, gi, di, 2 * U);  // i and f
+          scale_by_derivative(p.rec_act, gi, di, 2 * U);                 // i and f
           scale_by_derivative(p.act, gg, dg, U);
         }
       });

@@ -74,8 +74,10 @@ void gemm<float>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t 
     return;
   }
   if (m == 1 && !ta) {  // one active row (batch 1, or the tail of long sequences): GEMV, no packing
-    if (tb) cblas_sgemv(CblasRowMajor, CblasNoTrans, bi(n), bi(k), 1, b, bi(ldb), a, 1, beta, c, 1);
-    else cblas_sgemv(CblasRowMajor, CblasTrans, bi(k), bi(n), 1, b, bi(ldb), a, 1, beta, c, 1);
+    if (tb)
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, bi(n), bi(k), 1, b, bi(ldb), a, 1, beta, c, 1);
+    else
+      cblas_sgemv(CblasRowMajor, CblasTrans, bi(k), bi(n), 1, b, bi(ldb), a, 1, beta, c, 1);
     return;
   }
   cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), bi(m), bi(n), bi(k), 1.0f, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));
@@ -91,8 +93,10 @@ void gemm<double>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t
     return;
   }
   if (m == 1 && !ta) {  // one active row (batch 1, or the tail of long sequences): GEMV, no packing
-    if (tb) cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(n), bi(k), 1, b, bi(ldb), a, 1, beta, c, 1);
-    else cblas_dgemv(CblasRowMajor, CblasTrans, bi(k), bi(n), 1, b, bi(ldb), a, 1, beta, c, 1);
+    if (tb)
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, bi(n), bi(k), 1, b, bi(ldb), a, 1, beta, c, 1);
+    else
+      cblas_dgemv(CblasRowMajor, CblasTrans, bi(k), bi(n), 1, b, bi(ldb), a, 1, beta, c, 1);
     return;
   }
   cblas_dgemm(CblasRowMajor, tr(ta), tr(tb), bi(m), bi(n), bi(k), 1.0, a, bi(lda), b, bi(ldb), beta, c, bi(ldc));

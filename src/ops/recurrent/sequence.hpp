@@ -67,9 +67,9 @@ template <class T>
 struct Workspace {
   Problem p;
   StepPlan plan;
-  Tensor x, W, R, b, rdrop;    // inputs (kept alive; b and rdrop may be undefined)
-  Buffer<T> xp;                // (N, F) inputs of the active rows
-  Buffer<T> gates;             // (N, G*U) pre-activations, then activated gates
+  Tensor x, W, R, b, rdrop;  // inputs (kept alive; b and rdrop may be undefined)
+  Buffer<T> xp;              // (N, F) inputs of the active rows
+  Buffer<T> gates;           // (N, G*U) pre-activations, then activated gates
   // (N, U) h_{t-1} of the active rows (times recurrent dropout): each step gathers its rows
   // here and multiplies this block by R. It doubles as the history dR needs, so rows are
   // copied even when the active rows are a prefix (a copy of U per row, against 2 U G U

@@ -13,11 +13,16 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
     std::int64_t da = i < r - a.rank() ? 1 : a[i - (r - a.rank())];
     std::int64_t db = i < r - b.rank() ? 1 : b[i - (r - b.rank())];
     std::int64_t d;
-    if (da == db) d = da;
-    else if (da == 1) d = db;
-    else if (db == 1) d = da;
-    else if (da < 0) d = db;
-    else if (db < 0) d = da;
+    if (da == db)
+      d = da;
+    else if (da == 1)
+      d = db;
+    else if (db == 1)
+      d = da;
+    else if (da < 0)
+      d = db;
+    else if (db < 0)
+      d = da;
     else
       throw ShapeError({.op = op,
                         .problem = "shapes cannot be broadcast together",

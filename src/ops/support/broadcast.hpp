@@ -21,8 +21,8 @@ std::vector<std::int64_t> broadcast_strides(const Shape& in, const Shape& out);
 // inner(out_offset, in_offsets..., inner_count, inner_strides...) for each innermost run.
 // Dimensions are coalesced first so the common cases become one long run.
 struct BroadcastPlan {
-  std::vector<std::int64_t> dims;                    // coalesced output dims
-  std::vector<std::vector<std::int64_t>> strides;    // per input, per coalesced dim
+  std::vector<std::int64_t> dims;                  // coalesced output dims
+  std::vector<std::vector<std::int64_t>> strides;  // per input, per coalesced dim
   std::int64_t numel = 0;
 };
 BroadcastPlan make_broadcast_plan(const Shape& out, const std::vector<Shape>& inputs);

@@ -14,6 +14,18 @@ void require_defined(const Tensor& x, const char* op, const char* what) {
                       .hint = "a function or branch returned lm::Tensor{} instead of a tensor"});
 }
 
+Tensor with_scalar(BinaryFn op, const char* name, const Tensor& a, Scalar b) {
+  require_defined(a, name);
+  DType dt = promote(a, b);
+  return op(cast(a, dt), scalar_tensor(b, dt));
+}
+
+Tensor with_scalar(BinaryFn op, const char* name, Scalar a, const Tensor& b) {
+  require_defined(b, name);
+  DType dt = promote(b, a);
+  return op(scalar_tensor(a, dt), cast(b, dt));
+}
+
 Tensor unbroadcast(const Tensor& grad, const Shape& shape) {
   if (grad.shape() == shape) return grad;
   Axes axes = broadcast_reduction_axes(shape, grad.shape());

@@ -18,6 +18,13 @@ void require_defined(const Tensor& x, const char* op, const char* what = "input"
 Tensor unbroadcast(const Tensor& grad, const Shape& shape);
 
 using BinaryFn = Tensor (*)(const Tensor&, const Tensor&);
+
+// The scalar forms of a binary op: the scalar becomes a 0-d tensor of the weakly promoted
+// dtype and the tensor is cast to that dtype first (a no-op unless the scalar raised its
+// kind, as in int_tensor * 2.5f), so the tensor-tensor op sees one dtype and strict mode,
+// which forbids only tensor-tensor promotion, lets weak scalars pass.
+Tensor with_scalar(BinaryFn op, const char* name, const Tensor& a, Scalar b);
+Tensor with_scalar(BinaryFn op, const char* name, Scalar a, const Tensor& b);
 using UnaryFn = Tensor (*)(const Tensor&);
 
 // Gradient of a binary op: given mask-free a, b (in the compute dtype), the output and

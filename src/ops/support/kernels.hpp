@@ -66,31 +66,31 @@ Tensor map_binary(const Tensor& a, const Tensor& b, const Shape& out_shape, DTyp
   }
   BroadcastPlan plan = make_broadcast_plan(out_shape, {a.shape(), b.shape()});
   parallel_for(plan.numel, kElementwiseGrain, [&](std::int64_t s, std::int64_t e) {
-    for_each_run<2>(plan, s, e, [&](std::int64_t o, const std::array<std::int64_t, 2>& off, std::int64_t n,
-                                    const std::array<std::int64_t, 2>& st) {
-      const In* xa = pa + off[0];
-      const In* xb = pb + off[1];
-      Out* y = po + o;
-      if (st[0] == 1 && st[1] == 1) {
-        for (std::int64_t i = 0; i < n; ++i) y[i] = fn(xa[i], xb[i]);
-      } else if (st[0] == 1 && st[1] == 0) {
-        const In vb = *xb;
-        for (std::int64_t i = 0; i < n; ++i) y[i] = fn(xa[i], vb);
-      } else if (st[0] == 0 && st[1] == 1) {
-        const In va = *xa;
-        for (std::int64_t i = 0; i < n; ++i) y[i] = fn(va, xb[i]);
-      } else {
-        for (std::int64_t i = 0; i < n; ++i) y[i] = fn(xa[i * st[0]], xb[i * st[1]]);
-      }
-    });
+    for_each_run<2>(plan, s, e,
+                    [&](std::int64_t o, const std::array<std::int64_t, 2>& off, std::int64_t n,
+                        const std::array<std::int64_t, 2>& st) {
+                      const In* xa = pa + off[0];
+                      const In* xb = pb + off[1];
+                      Out* y = po + o;
+                      if (st[0] == 1 && st[1] == 1) {
+                        for (std::int64_t i = 0; i < n; ++i) y[i] = fn(xa[i], xb[i]);
+                      } else if (st[0] == 1 && st[1] == 0) {
+                        const In vb = *xb;
+                        for (std::int64_t i = 0; i < n; ++i) y[i] = fn(xa[i], vb);
+                      } else if (st[0] == 0 && st[1] == 1) {
+                        const In va = *xa;
+                        for (std::int64_t i = 0; i < n; ++i) y[i] = fn(va, xb[i]);
+                      } else {
+                        for (std::int64_t i = 0; i < n; ++i) y[i] = fn(xa[i * st[0]], xb[i * st[1]]);
+                      }
+                    });
   });
   return out;
 }
 
 // out = fn(c, a, b) with broadcasting; c read as C, a and b as In.
 template <class C, class In, class Out, class Fn>
-Tensor map_ternary(const Tensor& c, const Tensor& a, const Tensor& b, const Shape& out_shape, DType out_dtype,
-                   Fn fn) {
+Tensor map_ternary(const Tensor& c, const Tensor& a, const Tensor& b, const Shape& out_shape, DType out_dtype, Fn fn) {
   Tensor out = empty(out_shape, out_dtype);
   const C* pc = c.data<C>();
   const In* pa = a.data<In>();
@@ -98,11 +98,12 @@ Tensor map_ternary(const Tensor& c, const Tensor& a, const Tensor& b, const Shap
   Out* po = mutable_data<Out>(out);
   BroadcastPlan plan = make_broadcast_plan(out_shape, {c.shape(), a.shape(), b.shape()});
   parallel_for(plan.numel, kElementwiseGrain, [&](std::int64_t s, std::int64_t e) {
-    for_each_run<3>(plan, s, e, [&](std::int64_t o, const std::array<std::int64_t, 3>& off, std::int64_t n,
-                                    const std::array<std::int64_t, 3>& st) {
-      for (std::int64_t i = 0; i < n; ++i)
-        po[o + i] = fn(pc[off[0] + i * st[0]], pa[off[1] + i * st[1]], pb[off[2] + i * st[2]]);
-    });
+    for_each_run<3>(plan, s, e,
+                    [&](std::int64_t o, const std::array<std::int64_t, 3>& off, std::int64_t n,
+                        const std::array<std::int64_t, 3>& st) {
+                      for (std::int64_t i = 0; i < n; ++i)
+                        po[o + i] = fn(pc[off[0] + i * st[0]], pa[off[1] + i * st[1]], pb[off[2] + i * st[2]]);
+                    });
   });
   return out;
 }

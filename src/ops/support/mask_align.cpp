@@ -9,7 +9,8 @@ namespace lamina::detail {
 
 Tensor place_mask(const Tensor& m, const std::vector<std::int64_t>& axes, const Shape& target) {
   std::vector<std::int64_t> dims(static_cast<std::size_t>(target.rank()), 1);
-  for (std::size_t i = 0; i < axes.size(); ++i) dims[static_cast<std::size_t>(axes[i])] = m.shape()[static_cast<std::int64_t>(i)];
+  for (std::size_t i = 0; i < axes.size(); ++i)
+    dims[static_cast<std::size_t>(axes[i])] = m.shape()[static_cast<std::int64_t>(i)];
   Tensor view = share(m, Shape(dims), Tensor());
   if (view.shape() == target) return view;
   Tensor all_true = full(Shape{}, true, Bool);

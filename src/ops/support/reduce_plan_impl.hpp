@@ -97,16 +97,17 @@ std::vector<Acc> reduce_values(const Tensor& x, const ReducePlan& plan, Acc init
   }
   // General path: walk the input once, accumulating into the output each element maps to.
   BroadcastPlan bp = make_broadcast_plan(s, {plan.kept_shape});
-  for_each_run<1>(bp, 0, n, [&](std::int64_t i0, const std::array<std::int64_t, 1>& off, std::int64_t cnt,
-                                const std::array<std::int64_t, 1>& st) {
-    for (std::int64_t k = 0; k < cnt; ++k) {
-      std::int64_t i = i0 + k;
-      if (!mv.valid(i)) continue;
-      auto o = static_cast<std::size_t>(off[0] + k * st[0]);
-      acc[o] = combine(acc[o], src[i]);
-      if (counts) ++(*counts)[o];
-    }
-  });
+  for_each_run<1>(bp, 0, n,
+                  [&](std::int64_t i0, const std::array<std::int64_t, 1>& off, std::int64_t cnt,
+                      const std::array<std::int64_t, 1>& st) {
+                    for (std::int64_t k = 0; k < cnt; ++k) {
+                      std::int64_t i = i0 + k;
+                      if (!mv.valid(i)) continue;
+                      auto o = static_cast<std::size_t>(off[0] + k * st[0]);
+                      acc[o] = combine(acc[o], src[i]);
+                      if (counts) ++(*counts)[o];
+                    }
+                  });
   return acc;
 }
 

@@ -91,20 +91,25 @@ void copy_elements(const StridedView& v, const char* src, char* dst) {
   }
   const std::int64_t base = v.offset;
   parallel_for(plan.numel, kElementwiseGrain, [&](std::int64_t b, std::int64_t e) {
-    for_each_run<1>(plan, b, e, [&](std::int64_t o, const std::array<std::int64_t, 1>& off, std::int64_t n,
-                                    const std::array<std::int64_t, 1>& st) {
-      const std::int64_t s = base + off[0];
-      const auto es = static_cast<std::int64_t>(ES);
-      if (st[0] == 1) {
-        if constexpr (kScatter) std::memcpy(dst + s * es, src + o * es, static_cast<std::size_t>(n) * ES);
-        else std::memcpy(dst + o * es, src + s * es, static_cast<std::size_t>(n) * ES);
-        return;
-      }
-      for (std::int64_t k = 0; k < n; ++k) {
-        if constexpr (kScatter) std::memcpy(dst + (s + k * st[0]) * es, src + (o + k) * es, ES);
-        else std::memcpy(dst + (o + k) * es, src + (s + k * st[0]) * es, ES);
-      }
-    });
+    for_each_run<1>(plan, b, e,
+                    [&](std::int64_t o, const std::array<std::int64_t, 1>& off, std::int64_t n,
+                        const std::array<std::int64_t, 1>& st) {
+                      const std::int64_t s = base + off[0];
+                      const auto es = static_cast<std::int64_t>(ES);
+                      if (st[0] == 1) {
+                        if constexpr (kScatter)
+                          std::memcpy(dst + s * es, src + o * es, static_cast<std::size_t>(n) * ES);
+                        else
+                          std::memcpy(dst + o * es, src + s * es, static_cast<std::size_t>(n) * ES);
+                        return;
+                      }
+                      for (std::int64_t k = 0; k < n; ++k) {
+                        if constexpr (kScatter)
+                          std::memcpy(dst + (s + k * st[0]) * es, src + (o + k) * es, ES);
+                        else
+                          std::memcpy(dst + (o + k) * es, src + (s + k * st[0]) * es, ES);
+                      }
+                    });
   });
 }
 
@@ -113,10 +118,18 @@ void copy(const StridedView& v, std::size_t itemsize, const void* src, void* dst
   const auto* s = static_cast<const char*>(src);
   auto* d = static_cast<char*>(dst);
   switch (itemsize) {
-    case 1: copy_elements<1, kScatter>(v, s, d); break;
-    case 2: copy_elements<2, kScatter>(v, s, d); break;
-    case 4: copy_elements<4, kScatter>(v, s, d); break;
-    default: copy_elements<8, kScatter>(v, s, d); break;
+    case 1:
+      copy_elements<1, kScatter>(v, s, d);
+      break;
+    case 2:
+      copy_elements<2, kScatter>(v, s, d);
+      break;
+    case 4:
+      copy_elements<4, kScatter>(v, s, d);
+      break;
+    default:
+      copy_elements<8, kScatter>(v, s, d);
+      break;
   }
 }
 
