@@ -216,8 +216,9 @@ void print_paired_table(double budget) {
     std::printf("%-18s %6zu %16s %16s %12.1f %12.1f %7.3f %10.3f\n", c.label.c_str(), tl.size(), cl, cd,
                 flops(c) / ml / 1e9, flops(c) / md / 1e9, md / ml, fd / fl);
   }
-  std::printf("ratio = lamina GFLOP/s / direct GFLOP/s from the medians; ratio(min) from the fastest calls,\n"
-              "which are the ones no other process interrupted (acceptance: >= 0.9)\n");
+  std::printf(
+      "ratio = lamina GFLOP/s / direct GFLOP/s from the medians; ratio(min) from the fastest calls,\n"
+      "which are the ones no other process interrupted (acceptance: >= 0.9)\n");
 }
 
 }  // namespace
