@@ -59,6 +59,12 @@ LearningPhase::LearningPhase(bool training) : saved_(g_learning_phase) { g_learn
 LearningPhase::~LearningPhase() { g_learning_phase = saved_; }
 
 Tensor Input(const Shape& shape, DType dtype, const std::string& name) {
+  for (auto d : shape)
+    if (d < 0 && d != None)
+      throw ShapeError({.op = "Input",
+                        .problem = "an input dimension must be known and >= 0, or None",
+                        .expected = "a shape like (10, 100) or (None, 8), without the batch dimension",
+                        .found = shape.str()});
   std::vector<std::int64_t> dims{None};
   dims.insert(dims.end(), shape.begin(), shape.end());
   auto node = std::make_shared<SymbolicNode>();

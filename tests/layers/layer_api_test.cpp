@@ -115,6 +115,11 @@ TEST(LayerApi, SymbolicCallRecordsOneReplayableNode) {
   EXPECT_VALUES(replayed[0], {3, 0});  // relu([3, 0])
 }
 
+TEST(LayerApi, InputRejectsNegativeDimensions) {
+  EXPECT_LAMINA_ERROR(lm::Input({10, -3}), lm::ShapeError, { EXPECT_THAT(msg, HasSubstr("(10, -3)")); });
+  EXPECT_EQ(lm::Input({lm::None, 8}, lm::Int32).spec().str(), "int32 (None, None, 8)");
+}
+
 TEST(LayerApi, TrainingFlagFollowsTheLearningPhase) {
   Dropout drop(0.5, {.seed = 3});
   auto x = lm::ones({1000});
