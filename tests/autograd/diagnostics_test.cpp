@@ -4,6 +4,22 @@
 namespace lm = lamina;
 using ::testing::HasSubstr;
 
+// Issue acceptance: for loss = sum(round(x * w)) the tape reports that w gets no
+// gradient because of op 'round'.
+TEST(Diagnostics, RoundCutsThePathFromW) {
+  lm::Variable w("w", lm::tensor({0.5f, 1.5f, -2.f}));
+  auto x = lm::tensor({1.f, 2.f, 3.f});
+  lm::GradientTape tape;
+  auto loss = lm::sum(lm::round(x * w.value()));
+  EXPECT_VALUES(loss, {0 + 3 - 6});  // round(0.5) = 0 (half to even), round(3) = 3, round(-6) = -6
+  EXPECT_FALSE(tape.gradient(loss, std::vector<lm::Variable>{w})[0].has_value());
+  auto cuts = tape.cuts(loss, std::vector<lm::Variable>{w});
+  ASSERT_EQ(cuts.size(), 1u);
+  EXPECT_EQ(cuts[0].source, "w");
+  EXPECT_EQ(cuts[0].cut_by, std::vector<std::string>{"op 'round'"});
+  EXPECT_EQ(cuts[0].describe(), "'w': the path to the target is cut by op 'round'");
+}
+
 TEST(Diagnostics, CastToIntegerCutsThePath) {
   lm::Variable w("dense/kernel", lm::tensor({0.5f, 1.5f}));
   auto x = lm::tensor({2.f, 4.f});

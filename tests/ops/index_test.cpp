@@ -22,6 +22,9 @@ lm::Tensor iota2(std::int64_t rows, std::int64_t cols) {
 
 TEST(SeedScenario, BooleanMaskWhereAndTheIntegerMaskError) {
   auto x = lm::tensor({10.f, 20.f, 30.f, 40.f});
+  auto product = x * lm::tensor({1, 0, 1, 0});  // int32 promotes to float32
+  EXPECT_EQ(product.dtype(), lm::Float32);
+  EXPECT_VALUES(product, {10, 0, 30, 0});
   auto keep = lm::tensor({true, false, true, false});
   auto picked = lm::boolean_mask(x, keep);
   EXPECT_SHAPE(picked, lm::Shape{2});
