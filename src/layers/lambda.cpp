@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <mutex>
+
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/core/recording.hpp"
@@ -69,12 +72,72 @@ bool fits(const Shape& concrete, const Shape& spec) {
   return true;
 }
 
+// The named functions, shared by every thread.
+struct LambdaRegistry {
+  std::mutex mu;
+  std::map<std::string, LambdaListFn> fns;
+};
+LambdaRegistry& lambda_registry() {
+  static LambdaRegistry r;
+  return r;
+}
+
+std::string joined_names(const std::map<std::string, LambdaListFn>& fns) {
+  std::string s;
+  for (const auto& [name, fn] : fns) s += (s.empty() ? "" : ", ") + name;
+  return s.empty() ? "(none registered)" : s;
+}
+
 }  // namespace
+
+void register_lambda(const std::string& name, LambdaListFn fn) {
+  if (name.empty() || !fn)
+    throw ValueError({.op = "register_lambda",
+                      .problem = "register_lambda needs a name and a function",
+                      .expected = "a non-empty name and a callable",
+                      .found = name.empty() ? "an empty name" : "an empty function for '" + name + "'"});
+  auto& r = lambda_registry();
+  std::lock_guard lock(r.mu);
+  r.fns[name] = std::move(fn);
+}
+
+void register_lambda(const std::string& name, LambdaFn fn) {
+  LambdaListFn list_fn;
+  if (fn) list_fn = [f = std::move(fn)](const TensorList& in) { return f(in.at(0)); };
+  register_lambda(name, std::move(list_fn));
+}
+
+LambdaListFn registered_lambda(const std::string& name) {
+  auto& r = lambda_registry();
+  std::lock_guard lock(r.mu);
+  auto it = r.fns.find(name);
+  if (it == r.fns.end())
+    throw ValueError({.problem = "no Lambda function is registered under '" + name + "'",
+                      .expected = "one of the registered names: " + joined_names(r.fns),
+                      .found = "'" + name + "'",
+                      .hint = "call lamina::layers::register_lambda(\"" + name +
+                              "\", fn) first (e.g. at program start, before loading configs)"});
+  return it->second;
+}
+
+std::vector<std::string> registered_lambda_names() {
+  auto& r = lambda_registry();
+  std::lock_guard lock(r.mu);
+  std::vector<std::string> names;
+  for (const auto& [name, fn] : r.fns) names.push_back(name);
+  return names;
+}
 
 LambdaLayer::LambdaLayer(LambdaListFn fn, LambdaOptions options)
     : Layer("Lambda", options.name), fn_(std::move(fn)), options_(std::move(options)) {
   if (!fn_)
     throw ValueError({.problem = "Lambda needs a function", .expected = "a callable", .found = "an empty function"});
+}
+
+LambdaLayer::LambdaLayer(const std::string& function_name, LambdaOptions options)
+    : Layer("Lambda", options.name), function_name_(function_name), options_(std::move(options)) {
+  LayerScope scope(name(), type());
+  fn_ = registered_lambda(function_name_);
 }
 
 Tensor LambdaLayer::run(const TensorList& inputs) const {
@@ -182,6 +245,8 @@ std::optional<TensorList> LambdaLayer::compute_mask(const TensorList& inputs, co
 
 Json LambdaLayer::get_config() const {
   Json c = Layer::get_config();
+  // The registered name, or null: a callable cannot be written into a config.
+  c["function"] = function_name_.empty() ? Json(nullptr) : Json(function_name_);
   if (options_.output_shape) c["output_shape"] = options_.output_shape->dims();
   c["mask"] = options_.mask.drops() ? "drop" : options_.mask.fn() ? "function" : "ops";
   return c;

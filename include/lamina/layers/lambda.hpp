@@ -8,9 +8,17 @@
 // undefined tensor (the analogue of Python's None) raises ValueError naming the layer and
 // the input shape; later calls are checked against the inferred spec. Masks flow through
 // the function's ops by the usual rules; `.mask` overrides them.
+//
+// A function cannot be written into a config, so a Lambda that should be rebuildable
+// (layer_from_config) is made from a registered name:
+//   register_lambda("squash", [](const lm::Tensor& x) { return lm::tanh(x); });
+//   Lambda squash("squash");   // its config records "function": "squash"
+// A Lambda made from a callable records "function": null.
 #include <functional>
 #include <optional>
+#include <string>
 #include <variant>
+#include <vector>
 
 #include "lamina/layers/layer.hpp"
 
@@ -42,9 +50,18 @@ struct LambdaOptions {
   std::string name;
 };
 
+// The function registry. Registering a name again replaces its function.
+void register_lambda(const std::string& name, LambdaFn fn);
+void register_lambda(const std::string& name, LambdaListFn fn);
+// The function registered under `name`; ValueError listing the registered names otherwise.
+LambdaListFn registered_lambda(const std::string& name);
+std::vector<std::string> registered_lambda_names();
+
 class LambdaLayer : public Layer {
  public:
   LambdaLayer(LambdaListFn fn, LambdaOptions options);
+  // The function registered under `function_name` (recorded in the config).
+  LambdaLayer(const std::string& function_name, LambdaOptions options);
   void build(const std::vector<TensorSpec>& input_specs) override;
   std::vector<TensorSpec> compute_output_spec(const std::vector<TensorSpec>& input_specs) override;
   TensorList call(const TensorList& inputs, const TensorList& masks, bool training) override;
@@ -53,12 +70,15 @@ class LambdaLayer : public Layer {
   Json get_config() const override;
   // The spec inferred by probing (batch dim unknown).
   const std::optional<TensorSpec>& inferred_spec() const { return inferred_; }
+  // The registered name of the function, or "" when it was given as a callable.
+  const std::string& function_name() const { return function_name_; }
 
  private:
   TensorSpec infer(const std::vector<TensorSpec>& input_specs);
   Tensor run(const TensorList& inputs) const;
 
   LambdaListFn fn_;
+  std::string function_name_;
   LambdaOptions options_;
   std::vector<TensorSpec> built_for_;
   std::optional<TensorSpec> inferred_;
@@ -71,6 +91,11 @@ class Lambda : public LayerHandle<LambdaLayer> {
                                                   std::move(options))) {}
   Lambda(LambdaListFn fn, LambdaOptions options = {})
       : LayerHandle(std::make_shared<LambdaLayer>(std::move(fn), std::move(options))) {}
+  // The function registered with register_lambda under `function_name`.
+  explicit Lambda(const std::string& function_name, LambdaOptions options = {})
+      : LayerHandle(std::make_shared<LambdaLayer>(function_name, std::move(options))) {}
+  explicit Lambda(const char* function_name, LambdaOptions options = {})
+      : Lambda(std::string(function_name), std::move(options)) {}
 };
 
 }  // namespace lamina::layers
