@@ -27,6 +27,7 @@
 #include "lamina/layers/merge.hpp"
 #include "lamina/layers/normalization.hpp"
 #include "lamina/layers/pooling.hpp"
+#include "lamina/layers/registry.hpp"
 #include "lamina/layers/reshaping.hpp"
 #include "lamina/layers/rnn.hpp"
 #include "lamina/layers/time_distributed.hpp"
