@@ -40,7 +40,7 @@ void register_layer(const std::string& type, LayerFactory factory);
 std::vector<std::string> registered_layer_types();
 
 // Typed, checked access to a config's fields, for factories: every problem is a ValueError
-// naming the layer type and the field.
+// naming the layer type and the field. It refers to `config`, which must outlive it.
 class ConfigReader {
  public:
   explicit ConfigReader(const Json& config);  // config must be an object with a string "type"
