@@ -78,7 +78,10 @@ TEST(RnnErrors, OpChecksWeightsAndDtypes) {
                       lm::DTypeError, { EXPECT_THAT(msg, HasSubstr("float64 kernel")); });
   EXPECT_LAMINA_ERROR(lm::simple_rnn_sequence(x, lm::zeros({2, 3}), {}, lm::zeros({4, 3}), lm::zeros({3, 3}), {}),
                       lm::DTypeError, { EXPECT_THAT(msg, HasSubstr("!= 0")); });
-  EXPECT_LAMINA_ERROR(LSTM(4, {.activation = "gelu"}), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("gelu")); });
+  EXPECT_LAMINA_ERROR(LSTM(4, {.activation = "gelu"}), lm::ValueError, {
+    EXPECT_THAT(msg, HasSubstr("\"gelu\""));
+    EXPECT_THAT(msg, HasSubstr("\"softplus\""));
+  });
 }
 
 TEST(RnnSymbolic, LstmSpecsWithAndWithoutSequences) {
@@ -159,6 +162,55 @@ TEST(RnnOps, RecurrentDropoutAndOtherActivationsGradcheck) {
     EXPECT_GRADCHECK(
         [&](const lm::TensorList& in) { return lm::gru_sequence(in[0], {}, in[1], in[2], in[3], {}, o)[0]; },
         {r({B, T, F}), r({B, U}), r({F, 3 * U}), r({U, 3 * U})});
+  }
+}
+
+TEST(RnnOps, OutputDerivedActivationsMatchAPlainLoopAndGradcheck) {
+  // elu, selu, exponential, softplus: values of a SimpleRNN against h_t = act(x_t W + h R + b)
+  // written out here (float64 exactly, float32 to its precision), and gradients by finite
+  // differences through SimpleRNN and through LSTM's cell activation.
+  const double alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946;
+  const std::pair<const char*, std::function<double(double)>> acts[] = {
+      {"elu", [](double v) { return v > 0 ? v : std::exp(v) - 1; }},
+      {"selu", [&](double v) { return scale * (v > 0 ? v : alpha * (std::exp(v) - 1)); }},
+      {"exponential", [](double v) { return std::exp(v); }},
+      {"softplus", [](double v) { return std::log(1 + std::exp(v)); }}};
+  std::mt19937_64 rng(21);
+  const int B = 2, T = 3, F = 2, U = 3;
+  auto raw = [&](int n) { return rnnref::random_vec(static_cast<std::size_t>(n), rng, 0.8); };
+  const rnnref::Vec xv = raw(B * T * F), Wv = raw(F * U), Rv = raw(U * U), bv = raw(U);
+  for (const auto& [name, act] : acts) {
+    rnnref::Vec want;
+    for (int b = 0; b < B; ++b) {
+      rnnref::Vec h(U, 0.0);
+      for (int t = 0; t < T; ++t) {
+        rnnref::Vec next(U);
+        for (int j = 0; j < U; ++j) {
+          double z = bv[j];
+          for (int f = 0; f < F; ++f) z += xv[(b * T + t) * F + f] * Wv[f * U + j];
+          for (int q = 0; q < U; ++q) z += h[q] * Rv[q * U + j];
+          next[j] = act(z);
+        }
+        h = next;
+        want.insert(want.end(), h.begin(), h.end());
+      }
+    }
+    lm::RecurrentOptions o{.activation = name, .return_sequences = true};
+    for (lm::DType dt : {lm::Float64, lm::Float32}) {
+      auto t = [&](const rnnref::Vec& v, lm::Shape s) { return lm::cast(lm::tensor(v, s, lm::Float64), dt); };
+      lm::Tensor y = lm::simple_rnn_sequence(t(xv, {B, T, F}), {}, {}, t(Wv, {F, U}), t(Rv, {U, U}), t(bv, {U}), o)[0];
+      EXPECT_VALUES(y, want, dt == lm::Float64 ? 1e-12 : 3e-6) << name << " " << lm::dtype_name(dt);
+    }
+    auto r = [&](std::vector<std::int64_t> dims) {
+      lm::Shape s(dims);
+      return lm::tensor(raw(static_cast<int>(s.numel())), s, lm::Float64);
+    };
+    EXPECT_GRADCHECK(
+        [&](const lm::TensorList& in) { return lm::simple_rnn_sequence(in[0], {}, {}, in[1], in[2], in[3], o)[0]; },
+        {r({B, T, F}), r({F, U}), r({U, U}), r({U})});
+    EXPECT_GRADCHECK(
+        [&](const lm::TensorList& in) { return lm::lstm_sequence(in[0], {}, {}, {}, in[1], in[2], in[3], o)[0]; },
+        {r({B, T, F}), r({F, 4 * U}), r({U, 4 * U}), r({4 * U})});
   }
 }
 

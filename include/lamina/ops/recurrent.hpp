@@ -30,7 +30,8 @@
 namespace lamina {
 
 struct RecurrentOptions {
-  // Fused activations: "tanh", "sigmoid", "hard_sigmoid", "relu", "linear", "softsign".
+  // Fused activations: "tanh", "sigmoid", "hard_sigmoid", "relu", "linear", "softsign",
+  // "elu", "selu", "exponential", "softplus" (those whose derivative follows from the output).
   std::string activation = "tanh";
   std::string recurrent_activation = "sigmoid";
   bool go_backwards = false;

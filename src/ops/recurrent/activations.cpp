@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <utility>
 
 #include "lamina/core/error.hpp"
 #include "ops/recurrent/sequence.hpp"
@@ -11,16 +13,21 @@
 namespace lamina::detail::rnn {
 
 Act parse_activation(const std::string& name, const char* option) {
-  if (name == "tanh") return Act::Tanh;
-  if (name == "sigmoid") return Act::Sigmoid;
-  if (name == "hard_sigmoid") return Act::HardSigmoid;
-  if (name == "relu") return Act::Relu;
-  if (name == "linear") return Act::Linear;
-  if (name == "softsign") return Act::Softsign;
+  static const std::pair<const char*, Act> table[] = {
+      {"tanh", Act::Tanh},       {"sigmoid", Act::Sigmoid}, {"hard_sigmoid", Act::HardSigmoid},
+      {"relu", Act::Relu},       {"linear", Act::Linear},   {"softsign", Act::Softsign},
+      {"elu", Act::Elu},         {"selu", Act::Selu},       {"exponential", Act::Exponential},
+      {"softplus", Act::Softplus}};
+  std::string known;
+  for (const auto& [n, a] : table) {
+    if (name == n) return a;
+    known += (known.empty() ? "\"" : ", \"") + std::string(n) + "\"";
+  }
   throw ValueError({.problem = std::string("unsupported ") + option + " for a fused recurrent op",
-                    .expected = "one of \"tanh\", \"sigmoid\", \"hard_sigmoid\", \"relu\", \"linear\", \"softsign\"",
+                    .expected = "one of " + known,
                     .found = "\"" + name + "\"",
-                    .hint = "the recurrent kernels fuse the activation into their gate pass; pick a listed one"});
+                    .hint = "the recurrent kernels fuse the activation into their gate pass and take its derivative "
+                            "from its output, which rules out swish/gelu and callables; pick a listed one"});
 }
 
 namespace {
@@ -51,6 +58,16 @@ inline float tanh_f(float x) {
   return std::copysign(t, x);
 }
 
+constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+constexpr double kSeluScale = 1.0507009873554804934193349852946;
+
+// ELU (alpha 1) written with min() so the exp never overflows and the loop vectorises.
+inline float elu_f(float x) { return x > 0.0f ? x : exp_approx(x < 0.0f ? x : 0.0f) - 1.0f; }
+inline double elu_d(double x) { return x > 0.0 ? x : std::expm1(x); }
+// softplus(x) = max(x, 0) + log1p(e^-|x|): no overflow for large |x|.
+inline float softplus_f(float x) { return (x > 0.0f ? x : 0.0f) + std::log1p(exp_approx(-std::fabs(x))); }
+inline double softplus_d(double x) { return (x > 0.0 ? x : 0.0) + std::log1p(std::exp(-std::fabs(x))); }
+
 template <class T>
 inline T hard_sigmoid(T x) {
   T y = x / T(6) + T(0.5);
@@ -79,6 +96,19 @@ void activate<float>(Act a, float* v, std::int64_t n) {
     case Act::Softsign:
       for (std::int64_t i = 0; i < n; ++i) v[i] = v[i] / (1.0f + std::fabs(v[i]));
       return;
+    case Act::Elu:
+      for (std::int64_t i = 0; i < n; ++i) v[i] = elu_f(v[i]);
+      return;
+    case Act::Selu:
+      for (std::int64_t i = 0; i < n; ++i)
+        v[i] = static_cast<float>(kSeluScale) * (v[i] > 0.0f ? v[i] : static_cast<float>(kSeluAlpha) * elu_f(v[i]));
+      return;
+    case Act::Exponential:
+      for (std::int64_t i = 0; i < n; ++i) v[i] = exp_approx(v[i]);
+      return;
+    case Act::Softplus:
+      for (std::int64_t i = 0; i < n; ++i) v[i] = softplus_f(v[i]);
+      return;
   }
 }
 
@@ -102,6 +132,18 @@ void activate<double>(Act a, double* v, std::int64_t n) {
     case Act::Softsign:
       for (std::int64_t i = 0; i < n; ++i) v[i] = v[i] / (1.0 + std::fabs(v[i]));
       return;
+    case Act::Elu:
+      for (std::int64_t i = 0; i < n; ++i) v[i] = elu_d(v[i]);
+      return;
+    case Act::Selu:
+      for (std::int64_t i = 0; i < n; ++i) v[i] = kSeluScale * (v[i] > 0.0 ? v[i] : kSeluAlpha * elu_d(v[i]));
+      return;
+    case Act::Exponential:
+      for (std::int64_t i = 0; i < n; ++i) v[i] = std::exp(v[i]);
+      return;
+    case Act::Softplus:
+      for (std::int64_t i = 0; i < n; ++i) v[i] = softplus_d(v[i]);
+      return;
   }
 }
 
@@ -124,6 +166,19 @@ void scale_by_derivative(Act a, const T* y, T* g, std::int64_t n) {
       return;
     case Act::Softsign:
       for (std::int64_t i = 0; i < n; ++i) g[i] *= (T(1) - std::fabs(y[i])) * (T(1) - std::fabs(y[i]));
+      return;
+    case Act::Elu:  // y = e^x - 1 for x <= 0, so dy/dx = y + 1
+      for (std::int64_t i = 0; i < n; ++i) g[i] *= y[i] > T(0) ? T(1) : y[i] + T(1);
+      return;
+    case Act::Selu:  // y = scale alpha (e^x - 1) for x <= 0, so dy/dx = y + scale alpha
+      for (std::int64_t i = 0; i < n; ++i)
+        g[i] *= y[i] > T(0) ? T(kSeluScale) : y[i] + T(kSeluScale * kSeluAlpha);
+      return;
+    case Act::Exponential:
+      for (std::int64_t i = 0; i < n; ++i) g[i] *= y[i];
+      return;
+    case Act::Softplus:  // sigmoid(x) = 1 - e^-softplus(x)
+      for (std::int64_t i = 0; i < n; ++i) g[i] *= -std::expm1(-y[i]);
       return;
   }
 }

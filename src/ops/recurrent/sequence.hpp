@@ -23,7 +23,9 @@
 namespace lamina::detail::rnn {
 
 enum class Cell { Simple, LSTM, GRU };
-enum class Act : std::uint8_t { Linear, Tanh, Sigmoid, HardSigmoid, Relu, Softsign };
+// Every fused activation's derivative is a function of its output (the backward pass keeps
+// outputs, not pre-activations), which is why swish/gelu are not among them.
+enum class Act : std::uint8_t { Linear, Tanh, Sigmoid, HardSigmoid, Relu, Softsign, Elu, Selu, Exponential, Softplus };
 
 // By name; ValueError listing the fused activations otherwise.
 Act parse_activation(const std::string& name, const char* option);
