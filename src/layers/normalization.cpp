@@ -104,15 +104,18 @@ void LayerNormalizationLayer::build(const std::vector<TensorSpec>& specs) {
     for (auto a : axes_) dims.push_back(built_shape_[a]);
     weight_shape = Shape(dims);
   }
-  if (options_.scale) gamma_ = add_weight("gamma", weight_shape, options_.gamma_initializer);
-  if (options_.center) beta_ = add_weight("beta", weight_shape, options_.beta_initializer);
+  if (options_.scale || options_.rms_scaling) gamma_ = add_weight("gamma", weight_shape, options_.gamma_initializer);
+  if (options_.center && !options_.rms_scaling) beta_ = add_weight("beta", weight_shape, options_.beta_initializer);
 }
 
 Tensor LayerNormalizationLayer::call(const Tensor& x, const Tensor&, bool) {
   check_built_shape(x, built_shape_, axes_);
+  const Shape param_shape = param_broadcast_shape(built_shape_, axes_);
+  if (options_.rms_scaling)
+    return x / sqrt(mean(square(x), axes_, true) + options_.epsilon) * reshape(gamma_.value(), param_shape);
   Tensor mu = mean(x, axes_, true);
   Tensor variance = mean(square(x - mu), axes_, true);  // biased, as Keras
-  return normalize(x, mu, variance, options_.epsilon, gamma_, beta_, param_broadcast_shape(built_shape_, axes_));
+  return normalize(x, mu, variance, options_.epsilon, gamma_, beta_, param_shape);
 }
 
 Json LayerNormalizationLayer::get_config() const {
@@ -121,6 +124,7 @@ Json LayerNormalizationLayer::get_config() const {
   c["epsilon"] = options_.epsilon;
   c["center"] = options_.center;
   c["scale"] = options_.scale;
+  c["rms_scaling"] = options_.rms_scaling;
   c["beta_initializer"] = options_.beta_initializer.name();
   c["gamma_initializer"] = options_.gamma_initializer.name();
   return c;

@@ -197,6 +197,7 @@ LayerRef make_layer_normalization(const ConfigReader& c) {
                              .epsilon = c.number("epsilon"),
                              .center = c.boolean("center"),
                              .scale = c.boolean("scale"),
+                             .rms_scaling = c.has("rms_scaling") && c.boolean("rms_scaling"),
                              .beta_initializer = c.initializer("beta_initializer"),
                              .gamma_initializer = c.initializer("gamma_initializer"),
                              .name = c.name()});

@@ -185,6 +185,8 @@ std::vector<Case> builtin_cases() {
                           .gamma_initializer = "random_normal",
                           .name = "cfg_layer_norm"}),
       {normal({2, 3, 4}, 21)});
+  add(LayerNormalization({.rms_scaling = true, .gamma_initializer = "random_uniform", .name = "cfg_rms_norm"}),
+      {normal({2, 3, 4}, 24)});
   add(BatchNormalization({.axis = 1,
                           .momentum = 0.8,
                           .epsilon = 1e-2,

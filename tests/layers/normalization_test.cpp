@@ -42,6 +42,28 @@ TEST(LayerNormalization, Values) {
   EXPECT_TRUE(bare->weights().empty());
 }
 
+TEST(LayerNormalization, RmsScalingIsRmsNorm) {
+  // Row (3, 4): mean square (9 + 16) / 2 = 12.5, so y = x / sqrt(12.5 + 1e-3) * gamma; no
+  // centring (the mean 3.5 is not subtracted) and no beta even with center = true.
+  auto x = lm::tensor({{3.f, 4.f}, {-1.f, 1.f}});
+  const double s = 1 / std::sqrt(12.5 + 1e-3), t = 1 / std::sqrt(1.0 + 1e-3);
+  auto rms = LayerNormalization({.rms_scaling = true});
+  EXPECT_VALUES(rms(x), {3 * s, 4 * s, -t, t}, kTol);
+  ASSERT_EQ(rms->weights().size(), 1u);
+  EXPECT_EQ(rms->gamma().name(), rms->name() + "/gamma");
+  set(rms->gamma(), lm::tensor({2.f, -1.f}));
+  EXPECT_VALUES(rms(x), {6 * s, -4 * s, -2 * t, -t}, kTol);
+  // gamma exists even with scale = false (Keras: center and scale are ignored).
+  EXPECT_EQ(LayerNormalization({.scale = false, .rms_scaling = true})(x).shape(), x.shape());
+  auto x64 = lm::tensor({{1.0, 2.5, -3.0}, {0.5, 2.0, 4.0}});
+  auto rms64 = LayerNormalization({.rms_scaling = true});
+  rms64(x64);
+  set(rms64->gamma(), lm::tensor({1.5f, -0.5f, 2.f}));
+  EXPECT_GRADCHECK([&](const lm::TensorList& in) { return rms64(in[0]); }, {x64});
+  auto c = rms->get_config();
+  EXPECT_EQ(c["rms_scaling"], true);
+}
+
 TEST(LayerNormalization, MaskPassesThroughUnchanged) {
   // (2, 2, 3) with mask {T, F, T, T}; each (batch, time) row is normalised over its features.
   auto x = lm::tensor({{{1.f, 2.f, 3.f}, {4.f, 4.f, 4.f}}, {{0.f, 0.f, 6.f}, {-1.f, 1.f, 0.f}}})

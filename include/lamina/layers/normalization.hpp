@@ -3,7 +3,11 @@
 //
 // LayerNormalization normalises each sample over `axis` (default the features):
 //   y = (x - mean) / sqrt(variance + epsilon) * gamma + beta
-// with the (biased) mean and variance over those axes. gamma and beta have the shape of
+// with the (biased) mean and variance over those axes. With rms_scaling it is RMSNorm
+// (Zhang & Sennrich, 2019): y = x / sqrt(mean(x^2) + epsilon) * gamma, no centring and no
+// beta (center is ignored; gamma is always created, as in Keras 3). Keras's implementation
+// divides by the variance instead, against its own documentation (keras-team/keras#21234);
+// we follow the documented, published definition, which PyTorch's rms_norm computes too. gamma and beta have the shape of
 // the normalised axes. If `axis` includes a masked axis (say time), padded entries are
 // left out of the statistics (the mask-aware `mean` op).
 //
@@ -35,6 +39,7 @@ struct LayerNormalizationOptions {
   double epsilon = 1e-3;
   bool center = true;  // add beta
   bool scale = true;   // multiply by gamma
+  bool rms_scaling = false;  // RMSNorm: no mean, no beta
   InitializerSpec beta_initializer = "zeros";
   InitializerSpec gamma_initializer = "ones";
   std::string name;
