@@ -27,6 +27,12 @@ Tensor selu(const Tensor& x) {
 }
 Tensor swish(const Tensor& x) { return x * lamina::sigmoid(x); }
 Tensor hard_sigmoid(const Tensor& x) { return lamina::clip(x + 3, 0, 6) / 6; }
+Tensor hard_silu(const Tensor& x) { return x * hard_sigmoid(x); }
+Tensor gelu(const Tensor& x) { return x * (lamina::erf(x * 0.70710678118654752440) + 1) * 0.5; }
+Tensor relu6(const Tensor& x) { return lamina::clip(x, 0, 6); }
+Tensor leaky_relu(const Tensor& x) { return where(x > 0, x, x * 0.2); }
+Tensor mish(const Tensor& x) { return x * lamina::tanh(lamina::softplus(x)); }
+Tensor log_sigmoid(const Tensor& x) { return -lamina::softplus(-x); }
 
 ActivationFn get(const std::string& name) {
   static const std::pair<const char*, Tensor (*)(const Tensor&)> table[] = {{"linear", linear},
@@ -42,7 +48,14 @@ ActivationFn get(const std::string& name) {
                                                                             {"selu", selu},
                                                                             {"swish", swish},
                                                                             {"silu", swish},
-                                                                            {"hard_sigmoid", hard_sigmoid}};
+                                                                            {"hard_sigmoid", hard_sigmoid},
+                                                                            {"hard_silu", hard_silu},
+                                                                            {"hard_swish", hard_silu},
+                                                                            {"gelu", gelu},
+                                                                            {"relu6", relu6},
+                                                                            {"leaky_relu", leaky_relu},
+                                                                            {"mish", mish},
+                                                                            {"log_sigmoid", log_sigmoid}};
   std::string known;
   for (const auto& [n, f] : table) {
     if (name == n) return f;

@@ -351,6 +351,18 @@ Tensor softplus(const Tensor& x) {
       [](const Tensor& in, const Tensor&, const Tensor& g) { return g * sigmoid(in); });
 }
 
+Tensor erf(const Tensor& x) {
+  OpScope scope("erf");
+  detail::require_defined(x, "erf");
+  DType dt = floating(x.dtype());
+  return detail::unary_op(
+      "erf", erf, x, dt, dt, [](auto v) { return std::erf(v); },
+      // d/dx erf(x) = 2/sqrt(pi) e^{-x^2}
+      [](const Tensor& in, const Tensor&, const Tensor& g) {
+        return g * exp(-square(in)) * 1.1283791670955125738961589031215;
+      });
+}
+
 // round, floor and sign have no gradient (nullptr): the tape records a cut. On integers
 // they are the identity (round, floor) or -1/0/1 (sign), in the operand's dtype.
 Tensor round(const Tensor& x) {

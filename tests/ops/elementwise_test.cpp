@@ -1,5 +1,5 @@
 // Elementwise math: pow, maximum, minimum, abs, log, sqrt, square, sigmoid, relu,
-// softplus, round, floor, sign, clip. Reference values are worked out by hand (the
+// softplus, erf, round, floor, sign, clip. Reference values are worked out by hand (the
 // arithmetic is written next to them), never produced by the op under test.
 #include <gmock/gmock.h>
 
@@ -37,6 +37,7 @@ std::vector<NamedUnary> unary_ops() {
           {"sigmoid", [](const lm::Tensor& x) { return lm::sigmoid(x); }},
           {"relu", [](const lm::Tensor& x) { return lm::relu(x); }},
           {"softplus", [](const lm::Tensor& x) { return lm::softplus(x); }},
+          {"erf", [](const lm::Tensor& x) { return lm::erf(x); }},
           {"round", [](const lm::Tensor& x) { return lm::round(x); }},
           {"floor", [](const lm::Tensor& x) { return lm::floor(x); }},
           {"sign", [](const lm::Tensor& x) { return lm::sign(x); }},
@@ -320,6 +321,19 @@ TEST(Softplus, ValuesAndStabilityAtLargeMagnitudes) {
   EXPECT_VALUES(*tape.gradient(lm::sum(lm::softplus(x)), x), {1, 0, 0.5});  // sigmoid(x)
 }
 
+TEST(Erf, TabulatedValuesAndGradient) {
+  // Abramowitz & Stegun table 7.1: erf(0.5) = 0.5204998778, erf(1) = 0.8427007929,
+  // erf(2) = 0.9953222650; erf is odd.
+  EXPECT_VALUES(lm::erf(lm::tensor({0.0, 0.5, 1.0, -2.0})), {0, 0.5204998778130465, 0.8427007929497149, -0.9953222650189527},
+                1e-12);
+  EXPECT_EQ(lm::erf(lm::tensor({1})).dtype(), lm::Float32);
+  auto x = lm::tensor({0.0, 1.0});
+  lm::GradientTape tape;
+  tape.watch(x);
+  // 2/sqrt(pi) e^{-x^2}: 1.1283791671 at 0, 0.4151074974 at 1.
+  EXPECT_VALUES(*tape.gradient(lm::sum(lm::erf(x)), x), {1.1283791670955126, 0.41510749742059477}, 1e-12);
+}
+
 TEST(Round, HalfToEven) {
   auto y = lm::round(lm::tensor({0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.4f, 2.6f, -2.6f, 3.f}));
   EXPECT_VALUES(y, {0, 2, 2, 0, -2, 2, 3, -3, 3});
@@ -395,6 +409,7 @@ TEST(UnaryOps, ResultDtypes) {
       {"sigmoid", {Float32, Float32, Float32, Float32, Float64}},
       {"relu", {Int32, Int32, Int64, Float32, Float64}},
       {"softplus", {Float32, Float32, Float32, Float32, Float64}},
+      {"erf", {Float32, Float32, Float32, Float32, Float64}},
       {"round", {Int32, Int32, Int64, Float32, Float64}},
       {"floor", {Int32, Int32, Int64, Float32, Float64}},
       {"sign", {Int32, Int32, Int64, Float32, Float64}},
@@ -472,6 +487,7 @@ TEST(UnaryOps, Gradcheck) {
     EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::square(in[0]); }, {x});
     EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::sigmoid(in[0]); }, {x * 3});
     EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::softplus(in[0]); }, {x * 3});
+    EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::erf(in[0]); }, {x * 2});
     EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::abs(in[0]); }, {kinky});
     EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::relu(in[0]); }, {kinky});
     EXPECT_GRADCHECK([](const lm::TensorList& in) { return lm::clip(in[0], -0.5, 0.5); }, {kinky});

@@ -23,6 +23,12 @@ Tensor elu(const Tensor& x);  // x if x > 0 else exp(x) - 1
 Tensor selu(const Tensor& x);
 Tensor swish(const Tensor& x);         // x * sigmoid(x), also "silu"
 Tensor hard_sigmoid(const Tensor& x);  // relu6(x + 3) / 6 (Keras 3)
+Tensor hard_silu(const Tensor& x);     // x * hard_sigmoid(x), also "hard_swish"
+Tensor gelu(const Tensor& x);          // x/2 (1 + erf(x / sqrt 2)): exact, Keras's default
+Tensor relu6(const Tensor& x);         // min(max(x, 0), 6)
+Tensor leaky_relu(const Tensor& x);    // x if x > 0 else 0.2 x (Keras 3's default slope)
+Tensor mish(const Tensor& x);          // x * tanh(softplus(x))
+Tensor log_sigmoid(const Tensor& x);   // -softplus(-x), stable for large |x|
 // By name; ValueError listing the known names otherwise.
 ActivationFn get(const std::string& name);
 }  // namespace activations

@@ -46,6 +46,7 @@ Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor softplus(const Tensor& x);                    // log(1 + exp(x)), computed stably
+Tensor erf(const Tensor& x);                         // the error function (for exact gelu)
 Tensor round(const Tensor& x);                       // half to even; no gradient (cuts the path)
 Tensor floor(const Tensor& x);                       // no gradient (cuts the path)
 Tensor sign(const Tensor& x);                        // no gradient (cuts the path)
