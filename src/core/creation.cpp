@@ -18,7 +18,7 @@ void check_ragged(bool ragged, const char* what) {
                       .problem = "the values do not fill a rectangular shape",
                       .expected = "every nested list of a level to have the same length (and values = shape size)",
                       .found = "a ragged nesting or a size mismatch",
-                      .hint = "pad the rows to one length (lm::data::pad_sequences) or fix the shape"});
+                      .hint = "pad the rows to one length or fix the shape"});
 }
 
 Tensor from_buffer(DType source, const void* values, const Shape& shape, std::optional<DType> dtype) {

@@ -118,37 +118,23 @@ LayerRef make_gru(const ConfigReader& c) {
   return GRU(c.integer("units"), std::move(o));
 }
 
-// The backward layer is always derived from the forward one; a "backward_layer" that says
-// otherwise is an error rather than being ignored.
-void check_backward_layer(const ConfigReader& c, const RNNLayer& derived) {
-  Json expected = derived.get_config(), given = c.object("backward_layer");
-  // The wrapper applies its own trainable flag after this factory returns.
-  expected.erase("trainable");
-  given.erase("trainable");
-  std::string differ;
-  for (const auto& [key, value] : expected.items())
-    if (!given.contains(key) || given[key] != value) differ += (differ.empty() ? "" : ", ") + key;
-  for (const auto& [key, value] : given.items())
-    if (!expected.contains(key)) differ += (differ.empty() ? "" : ", ") + key;
-  if (!differ.empty())
-    c.fail("backward_layer",
-           {.problem = "differs from the backward copy of \"layer\" that Bidirectional makes",
-            .expected = "the forward layer's config with go_backwards toggled, named '" + derived.name() + "'",
-            .found = "differences in " + differ,
-            .hint = "Lamina always derives the backward layer; drop \"backward_layer\" or "
-                    "make it match"});
-}
-
-LayerRef make_bidirectional(const ConfigReader& c) {
-  LayerRef inner = layer_from_config(c.object("layer"));
+LayerHandle<RNNLayer> recurrent_layer(const ConfigReader& c, const std::string& field) {
+  LayerRef inner = layer_from_config(c.object(field));
   auto rnn = std::dynamic_pointer_cast<RNNLayer>(inner.ptr());
   if (!rnn)
-    c.fail("layer", {.problem = "is not a recurrent layer",
-                     .expected = "an LSTM, GRU or SimpleRNN config",
-                     .found = "a " + inner->type() + " config"});
-  Bidirectional b(LayerHandle<RNNLayer>(rnn), {.merge_mode = c.string("merge_mode"), .name = c.name()});
-  if (c.has("backward_layer")) check_backward_layer(c, *b->backward_layer());
-  return b;
+    c.fail(field, {.problem = "is not a recurrent layer",
+                   .expected = "an LSTM, GRU or SimpleRNN config",
+                   .found = "a " + inner->type() + " config"});
+  return LayerHandle<RNNLayer>(rnn);
+}
+
+// "backward_layer" (always written by get_config) rebuilds that layer; without it the
+// backward direction is derived from "layer", as in code.
+LayerRef make_bidirectional(const ConfigReader& c) {
+  LayerHandle<RNNLayer> backward;
+  if (c.has("backward_layer")) backward = recurrent_layer(c, "backward_layer");
+  return Bidirectional(recurrent_layer(c, "layer"),
+                       {.merge_mode = c.string("merge_mode"), .backward_layer = backward, .name = c.name()});
 }
 
 LayerRef make_global_average_pooling(const ConfigReader& c) {

@@ -407,13 +407,22 @@ TEST(LayerFromConfig, BidirectionalChecksItsLayers) {
     EXPECT_THAT(msg, HasSubstr("found:    a Dense config"));
   });
   c = bi;
-  c["backward_layer"]["units"] = 5;
+  c["backward_layer"] = Dense(3)->get_config();
   EXPECT_LAMINA_ERROR(layer_from_config(c), lm::ValueError, {
-    EXPECT_THAT(msg, HasSubstr("field 'backward_layer' of the Bidirectional config differs"));
-    EXPECT_THAT(msg, HasSubstr("differences in units"));
+    EXPECT_THAT(msg, HasSubstr("field 'backward_layer' of the Bidirectional config is not a recurrent layer"));
   });
   c = bi;
-  c.erase("backward_layer");  // optional: it is always derived from "layer"
+  c["backward_layer"]["go_backwards"] = false;  // checked like a backward_layer given in code
+  EXPECT_LAMINA_ERROR(layer_from_config(c), lm::ValueError,
+                      { EXPECT_THAT(msg, HasSubstr("backward_layer runs in the same direction")); });
+  c = bi;
+  c["backward_layer"]["units"] = 5;  // another size is a legitimate backward_layer (concat)
+  auto wider = std::dynamic_pointer_cast<lm::layers::BidirectionalLayer>(layer_from_config(c).ptr());
+  ASSERT_TRUE(wider);
+  EXPECT_EQ(wider->backward_layer()->units(), 5);
+  EXPECT_EQ((*wider)(lm::ones({2, 4, 6})).shape(), lm::Shape({2, 8}));
+  c = bi;
+  c.erase("backward_layer");  // optional: then derived from "layer"
   EXPECT_EQ(layer_from_config(c)->get_config(), bi);
 }
 

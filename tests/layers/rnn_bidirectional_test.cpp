@@ -139,6 +139,75 @@ TEST(Bidirectional, MergeNoneReturnsBothOutputs) {
   EXPECT_EQ(bi->get_config()["layer"]["type"], "GRU");
 }
 
+TEST(Bidirectional, GivenBackwardLayerOfAnotherKindAndSize) {
+  // Keras's backward_layer: an LSTM (3 units) forward and a GRU (2 units) backward, concat.
+  // Each direction against the plain-loop reference with its own sizes and weights; the
+  // initial states are the LSTM's two, then the GRU's one.
+  const int B = 5, T = 6, F = 3, Uf = 3, Ub = 2;  // B: the standard mask's five rows
+  const rnnref::Sizes sf{B, T, F, Uf}, sb{B, T, F, Ub};
+  std::mt19937_64 rng(33);
+  rnnref::Params pf = random_params(Kind::LSTM, sf, rng, true, true);
+  rnnref::Params pb = random_params(Kind::GRU, sb, rng, true, true);
+  Vec x = rnnref::random_vec(static_cast<std::size_t>(B * T * F), rng, 1.0);
+  std::vector<char> mask = standard_mask(T);
+  lm::Tensor xt = t64(x, lm::Shape{B, T, F}).with_mask(mask_tensor(mask, B, T));
+  auto backward = GRU(Ub, {.return_sequences = true, .return_state = true, .go_backwards = true, .name = "back_gru"});
+  auto bi = Bidirectional(LSTM(Uf, {.return_sequences = true, .return_state = true}), {.backward_layer = backward});
+  EXPECT_EQ(bi->backward_layer().ptr(), backward.ptr());
+  lm::TensorList states{t64(pf.h0, lm::Shape{B, Uf}), t64(pf.c0, lm::Shape{B, Uf}), t64(pb.h0, lm::Shape{B, Ub})};
+  bi(lm::TensorList{xt}, {.initial_state = states});  // build, then set the reference weights
+  EXPECT_EQ(bi->weights().size(), 6u);
+  assign_weights(*bi->forward_layer(), pf);
+  assign_weights(*bi->backward_layer(), pb);
+  lm::TensorList outs = bi(lm::TensorList{xt}, {.initial_state = states});
+  ASSERT_EQ(outs.size(), 4u);  // output, forward h, c, backward h
+  auto rf = rnnref::run(Kind::LSTM, sf, pf, x, mask, {.return_sequences = true, .zero_output_for_mask = true});
+  auto rb = rnnref::run(Kind::GRU, sb, pb, x, mask,
+                        {.go_backwards = true, .return_sequences = true, .zero_output_for_mask = true});
+  Vec want;  // per (b, t): forward's 3 units, then backward's 2 at the same input step
+  for (int b = 0; b < B; ++b)
+    for (int t = 0; t < T; ++t) {
+      for (int j = 0; j < Uf; ++j) want.push_back(rf.y[static_cast<std::size_t>((b * T + t) * Uf + j)]);
+      for (int j = 0; j < Ub; ++j) want.push_back(rb.y[static_cast<std::size_t>((b * T + T - 1 - t) * Ub + j)]);
+    }
+  EXPECT_SHAPE(outs[0], (lm::Shape{B, T, Uf + Ub}));
+  EXPECT_VALUES(outs[0], want, 1e-10);
+  EXPECT_VALUES(outs[1], rf.h, 1e-10);
+  EXPECT_VALUES(outs[2], rf.c, 1e-10);
+  EXPECT_VALUES(outs[3], rb.h, 1e-10);
+  EXPECT_LAMINA_ERROR(bi(lm::TensorList{xt}, {.initial_state = {states[0], states[1]}}), lm::ValueError,
+                      { EXPECT_THAT(msg, ::testing::HasSubstr("2 forward states, then 1 backward ones")); });
+}
+
+TEST(Bidirectional, RejectsABackwardLayerThatDoesNotFit) {
+  using ::testing::HasSubstr;
+  auto fwd = [] { return LSTM(4, {.return_sequences = true, .name = "fwd"}); };
+  EXPECT_LAMINA_ERROR(Bidirectional(fwd(), {.backward_layer = GRU(4, {.return_sequences = true, .name = "same_way"})}),
+                      lm::ValueError, {
+                        EXPECT_THAT(msg, HasSubstr("runs in the same direction"));
+                        EXPECT_THAT(msg, HasSubstr("'same_way'"));
+                        EXPECT_THAT(msg, HasSubstr("go_backwards = true"));
+                      });
+  EXPECT_LAMINA_ERROR(Bidirectional(fwd(), {.backward_layer = GRU(4, {.go_backwards = true})}), lm::ValueError, {
+    EXPECT_THAT(msg, HasSubstr("returns other outputs"));
+    EXPECT_THAT(msg, HasSubstr("return_sequences = true, return_state = false (as layer 'fwd')"));
+  });
+  EXPECT_LAMINA_ERROR(Bidirectional(fwd(), {.merge_mode = "sum",
+                                            .backward_layer = GRU(3, {.return_sequences = true, .go_backwards = true})}),
+                      lm::ValueError, {
+                        EXPECT_THAT(msg, HasSubstr("merge_mode \"sum\""));
+                        EXPECT_THAT(msg, HasSubstr("4 units"));
+                        EXPECT_THAT(msg, HasSubstr("found:    3 units"));
+                      });
+  auto used = GRU(4, {.return_sequences = true, .go_backwards = true});
+  used(lm::zeros({1, 2, 3}));
+  EXPECT_LAMINA_ERROR(Bidirectional(fwd(), {.backward_layer = used}), lm::ValueError,
+                      { EXPECT_THAT(msg, HasSubstr("already been called")); });
+  auto same = fwd();
+  EXPECT_LAMINA_ERROR(Bidirectional(same, {.backward_layer = same}), lm::ValueError,
+                      { EXPECT_THAT(msg, HasSubstr("is the forward layer itself")); });
+}
+
 TEST(Bidirectional, SymbolicSpecKeepsTheMask) {
   auto x = lm::Input({lm::None, 8}).with_mask(lm::Input({lm::None}, lm::Bool));
   auto y = Bidirectional(LSTM(16, {.return_sequences = true}))(x);
