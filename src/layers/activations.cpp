@@ -69,7 +69,7 @@ ActivationFn get(const std::string& name) {
 
 }  // namespace activations
 
-ActivationSpec::ActivationSpec(const std::string& name) : name_(name.empty() ? "linear" : name) {
+ActivationSpec::ActivationSpec(const std::string& name) : name_(name.empty() ? "linear" : name), by_name_(true) {
   fn_ = activations::get(name_);
 }
 

@@ -54,8 +54,8 @@ void BidirectionalLayer::check_backward_layer() const {
     fail("is the forward layer itself", "a second recurrent layer", fmt::format("layer '{}' twice", forward_->name()),
          "leave backward_layer empty to derive a copy");
   if (backward_->built())
-    fail("has already been called", "a fresh recurrent layer", fmt::format("layer '{}', already built", backward_->name()),
-         "create a new layer for the backward direction");
+    fail("has already been called", "a fresh recurrent layer",
+         fmt::format("layer '{}', already built", backward_->name()), "create a new layer for the backward direction");
   if (b.go_backwards == f.go_backwards)
     fail("runs in the same direction as the forward layer",
          fmt::format("go_backwards = {} (the opposite of layer '{}')", !f.go_backwards, forward_->name()),

@@ -85,7 +85,7 @@ LayerRef make_lambda(const ConfigReader& c) {
 template <class O>
 O recurrent_options(const ConfigReader& c) {
   O o;
-  o.activation = c.string("activation");
+  o.activation = c.activation("activation");
   o.use_bias = c.boolean("use_bias");
   o.return_sequences = c.boolean("return_sequences");
   o.return_state = c.boolean("return_state");
@@ -106,14 +106,14 @@ LayerRef make_simple_rnn(const ConfigReader& c) {
 
 LayerRef make_lstm(const ConfigReader& c) {
   auto o = recurrent_options<LSTMOptions>(c);
-  o.recurrent_activation = c.string("recurrent_activation");
+  o.recurrent_activation = c.activation("recurrent_activation");
   o.unit_forget_bias = c.boolean("unit_forget_bias");
   return LSTM(c.integer("units"), std::move(o));
 }
 
 LayerRef make_gru(const ConfigReader& c) {
   auto o = recurrent_options<GRUOptions>(c);
-  o.recurrent_activation = c.string("recurrent_activation");
+  o.recurrent_activation = c.activation("recurrent_activation");
   o.reset_after = c.boolean("reset_after");
   return GRU(c.integer("units"), std::move(o));
 }

@@ -1,5 +1,6 @@
 // SimpleRNN, LSTM and GRU: weights with Keras's layouts, masks, dropout and initial
-// states around the fused recurrent ops.
+// states around the fused recurrent ops -- or, for activations the kernels do not fuse,
+// around the step-by-step composite of layers/rnn_composite.hpp.
 #include "lamina/layers/rnn.hpp"
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "lamina/ops/elementwise.hpp"
 #include "lamina/ops/recurrent.hpp"
 #include "lamina/ops/shape.hpp"
+#include "layers/rnn_composite.hpp"
 #include "ops/recurrent/sequence.hpp"
 
 namespace lamina::layers {
@@ -61,9 +63,13 @@ RNNLayer::RNNLayer(std::string type, std::int64_t units, RecurrentConfig config,
                       .found = std::to_string(units)});
   check_rate(config_.dropout, "dropout");
   check_rate(config_.recurrent_dropout, "recurrent_dropout");
-  // Unsupported activations fail here, not at the first call.
-  detail::rnn::parse_activation(config_.activation, "activation");
-  detail::rnn::parse_activation(config_.recurrent_activation, "recurrent_activation");
+}
+
+bool RNNLayer::fused() const {
+  auto fusable = [](const ActivationSpec& a) {
+    return a.is_builtin() && lamina::detail::rnn::is_fused_activation(a.name());
+  };
+  return fusable(config_.activation) && (type() == "SimpleRNN" || fusable(config_.recurrent_activation));
 }
 
 std::int64_t RNNLayer::gates() const { return type() == "LSTM" ? 4 : type() == "GRU" ? 3 : 1; }
@@ -135,8 +141,8 @@ TensorList RNNLayer::call(const TensorList& inputs, const TensorList& masks, boo
     if (states == 2) c0 = state(2);
   }
 
-  RecurrentOptions o{.activation = config_.activation,
-                     .recurrent_activation = config_.recurrent_activation,
+  RecurrentOptions o{.activation = config_.activation.name(),
+                     .recurrent_activation = config_.recurrent_activation.name(),
                      .go_backwards = config_.go_backwards,
                      .return_sequences = config_.return_sequences,
                      .zero_output_for_mask = config_.zero_output_for_mask,
@@ -150,7 +156,10 @@ TensorList RNNLayer::call(const TensorList& inputs, const TensorList& masks, boo
   const Tensor& R = recurrent_kernel_.value();
   Tensor b = config_.use_bias ? bias_.value() : Tensor();
   TensorList outs;
-  if (type() == "LSTM")
+  if (!fused())
+    outs = detail::composite_sequence({type(), config_.activation, config_.recurrent_activation}, x, mask, h0, c0, W, R,
+                                      b, o);
+  else if (type() == "LSTM")
     outs = lstm_sequence(x, mask, h0, c0, W, R, b, o);
   else if (type() == "GRU")
     outs = gru_sequence(x, mask, h0, W, R, b, o);
@@ -163,8 +172,8 @@ TensorList RNNLayer::call(const TensorList& inputs, const TensorList& masks, boo
 Json RNNLayer::get_config() const {
   Json c = Layer::get_config();
   c["units"] = units_;
-  c["activation"] = config_.activation;
-  if (type() != "SimpleRNN") c["recurrent_activation"] = config_.recurrent_activation;
+  c["activation"] = config_.activation.name();
+  if (type() != "SimpleRNN") c["recurrent_activation"] = config_.recurrent_activation.name();
   c["use_bias"] = config_.use_bias;
   c["return_sequences"] = config_.return_sequences;
   c["return_state"] = config_.return_state;

@@ -78,10 +78,16 @@ TEST(RnnErrors, OpChecksWeightsAndDtypes) {
                       lm::DTypeError, { EXPECT_THAT(msg, HasSubstr("float64 kernel")); });
   EXPECT_LAMINA_ERROR(lm::simple_rnn_sequence(x, lm::zeros({2, 3}), {}, lm::zeros({4, 3}), lm::zeros({3, 3}), {}),
                       lm::DTypeError, { EXPECT_THAT(msg, HasSubstr("!= 0")); });
-  EXPECT_LAMINA_ERROR(LSTM(4, {.activation = "gelu"}), lm::ValueError, {
-    EXPECT_THAT(msg, HasSubstr("\"gelu\""));
-    EXPECT_THAT(msg, HasSubstr("\"softplus\""));
-  });
+  // The fused ops take the activations they fuse; the layers take any (see RnnComposite).
+  lm::RecurrentOptions gelu{.activation = "gelu"};
+  EXPECT_LAMINA_ERROR(lm::lstm_sequence(x, {}, {}, {}, lm::zeros({4, 12}), lm::zeros({3, 12}), {}, gelu),
+                      lm::ValueError, {
+                        EXPECT_THAT(msg, HasSubstr("\"gelu\""));
+                        EXPECT_THAT(msg, HasSubstr("\"softplus\""));
+                        EXPECT_THAT(msg, HasSubstr("accept any activation"));
+                      });
+  EXPECT_LAMINA_ERROR(LSTM(4, {.activation = "gelu_typo"}), lm::ValueError,
+                      { EXPECT_THAT(msg, HasSubstr("unknown activation 'gelu_typo'")); });
 }
 
 TEST(RnnSymbolic, LstmSpecsWithAndWithoutSequences) {
@@ -212,6 +218,117 @@ TEST(RnnOps, OutputDerivedActivationsMatchAPlainLoopAndGradcheck) {
         [&](const lm::TensorList& in) { return lm::lstm_sequence(in[0], {}, {}, {}, in[1], in[2], in[3], o)[0]; },
         {r({B, T, F}), r({F, 4 * U}), r({U, 4 * U}), r({4 * U})});
   }
+}
+
+// ---- the composite path (activations the kernels do not fuse) ----------------------------
+
+TEST(RnnComposite, GeluSimpleRnnMatchesAPlainLoop) {
+  // h_t = gelu(x_t W + h_{t-1} R + b), gelu(z) = z Phi(z) = z (1 + erf(z / sqrt 2)) / 2, with
+  // row 1's last step masked (the state carries over, the output repeats).
+  const int B = 2, T = 3, F = 2, U = 3;
+  std::mt19937_64 rng(5);
+  const rnnref::Vec xv = rnnref::random_vec(B * T * F, rng, 1.0), Wv = rnnref::random_vec(F * U, rng, 0.8),
+                    Rv = rnnref::random_vec(U * U, rng, 0.8), bv = rnnref::random_vec(U, rng, 0.8);
+  const std::vector<char> valid{1, 1, 1, 1, 1, 0};
+  rnnref::Vec want;
+  for (int b = 0; b < B; ++b) {
+    rnnref::Vec h(U, 0.0);
+    for (int t = 0; t < T; ++t) {
+      if (valid[b * T + t]) {
+        rnnref::Vec next(U);
+        for (int j = 0; j < U; ++j) {
+          double z = bv[j];
+          for (int f = 0; f < F; ++f) z += xv[(b * T + t) * F + f] * Wv[f * U + j];
+          for (int q = 0; q < U; ++q) z += h[q] * Rv[q * U + j];
+          next[j] = z * (1 + std::erf(z / std::sqrt(2.0))) / 2;
+        }
+        h = next;
+      }
+      want.insert(want.end(), h.begin(), h.end());
+    }
+  }
+  auto layer = SimpleRNN(U, {.activation = "gelu", .return_sequences = true});
+  EXPECT_FALSE(layer->fused());
+  lm::Tensor mask = mask_tensor(valid, B, T);
+  lm::Tensor x = lm::tensor(xv, lm::Shape{B, T, F}, lm::Float64).with_mask(mask);
+  layer(x);
+  layer->kernel().assign(lm::tensor(Wv, lm::Shape{F, U}, lm::Float64));
+  layer->recurrent_kernel().assign(lm::tensor(Rv, lm::Shape{U, U}, lm::Float64));
+  layer->bias().assign(lm::tensor(bv, lm::Shape{U}, lm::Float64));
+  lm::Tensor y = layer(x);
+  EXPECT_VALUES(y, want, 1e-12);
+  EXPECT_MASK(y, (lm::Shape{B, T}), {true, true, true, true, true, false});
+  EXPECT_EQ(layer->get_config()["activation"], "gelu");
+  EXPECT_EQ(layer_from_config(layer->get_config())->get_config(), layer->get_config());
+}
+
+TEST(RnnComposite, SwishLstmAndGruGradcheckWithMask) {
+  const int B = 3, T = 4, F = 2, U = 3;
+  std::mt19937_64 rng(8);
+  lm::Tensor mask = mask_tensor({1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0, 1}, B, T);
+  lm::Tensor x = lm::tensor(rnnref::random_vec(B * T * F, rng, 1.0), lm::Shape{B, T, F}, lm::Float64).with_mask(mask);
+  auto lstm = LSTM(U, {.activation = "swish", .recurrent_activation = "hard_silu", .return_sequences = true});
+  auto gru = GRU(U, {.activation = "gelu", .go_backwards = true});
+  auto gru_before = GRU(U, {.activation = "mish", .reset_after = false});
+  for (auto layer :
+       {lm::LayerHandle<RNNLayer>(lstm), lm::LayerHandle<RNNLayer>(gru), lm::LayerHandle<RNNLayer>(gru_before)}) {
+    SCOPED_TRACE(layer->name());
+    EXPECT_FALSE(layer->fused());
+    layer(x);
+    EXPECT_GRADCHECK([&](const lm::TensorList& in) { return layer(in[0].with_mask(mask)); }, {x.without_mask()});
+  }
+}
+
+TEST(RnnComposite, SymbolicSpecsAreTheFusedOnes) {
+  auto x = lm::Input({lm::None, 8}).with_mask(lm::Input({lm::None}, lm::Bool));
+  EXPECT_EQ(LSTM(16, {.activation = "gelu", .return_sequences = true})(x).spec().str(),
+            LSTM(16, {.return_sequences = true})(x).spec().str());
+  lm::TensorList outs = GRU(5, {.activation = "swish", .return_state = true})(lm::TensorList{x});
+  ASSERT_EQ(outs.size(), 2u);
+  EXPECT_EQ(outs[0].spec().str(), "float32 (None, 5)");
+  EXPECT_EQ(outs[1].spec().str(), "float32 (None, 5)");
+}
+
+TEST(RnnComposite, RecurrentDropoutAgreesWithTheFusedPath) {
+  // Same seed, same dropout masks: tanh by name (fused) and as a callable (composite) give
+  // the same training outputs.
+  lm::Tensor x = seq(3, 5, 4, lm::Float64);
+  auto run = [&](lm::ActivationSpec act, bool training) {
+    lm::set_seed(77);
+    auto layer = GRU(3, {.activation = act, .return_sequences = true, .dropout = 0.3, .recurrent_dropout = 0.4});
+    return layer(x, {.training = training}).to_vector<double>();
+  };
+  std::vector<double> fused = run("tanh", true), composite = run(tanh_callable(), true);
+  EXPECT_VALUES(lm::tensor(composite), fused, 1e-12);
+  EXPECT_VALUES(lm::tensor(run(tanh_callable(), false)), run("tanh", false), 1e-12);
+  EXPECT_NE(fused, run("tanh", false));  // the dropout did act
+}
+
+TEST(RnnComposite, SecondOrderGradientsMatchFiniteDifferences) {
+  // d/dx of sum(dL/dW) for L = sum(SimpleRNN_gelu(x)): the outer gradient against central
+  // differences of the inner one (the fused path refuses this with a GradientError).
+  lm::set_seed(3);
+  auto layer = SimpleRNN(2, {.activation = "gelu"});
+  const rnnref::Vec xv{0.3, -0.7, 1.1, 0.2, -0.4, 0.9};
+  auto x_of = [](const rnnref::Vec& v) { return lm::tensor(v, lm::Shape{1, 3, 2}, lm::Float64); };
+  layer(x_of(xv));
+  auto inner = [&](const lm::Tensor& x) {
+    lm::GradientTape tape;
+    return lm::sum(*tape.gradient(lm::sum(layer(x)), std::vector<lm::Variable>{layer->kernel()})[0]);
+  };
+  lm::Tensor x = x_of(xv);
+  lm::GradientTape outer;
+  outer.watch(x);
+  lm::Tensor g;
+  {
+    lm::GradientTape tape;
+    g = lm::sum(*tape.gradient(lm::sum(layer(x)), std::vector<lm::Variable>{layer->kernel()})[0]);
+  }
+  auto second = outer.gradient(g, x);
+  ASSERT_TRUE(second.has_value());
+  rnnref::Vec v = xv;
+  rnnref::Vec want = rnnref::numeric_grad(v, [&] { return inner(x_of(v)).item<double>(); });
+  EXPECT_VALUES(*second, want, 1e-6);
 }
 
 TEST(RnnOps, SecondOrderGradientIsAGradientError) {

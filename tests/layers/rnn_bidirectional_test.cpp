@@ -192,13 +192,14 @@ TEST(Bidirectional, RejectsABackwardLayerThatDoesNotFit) {
     EXPECT_THAT(msg, HasSubstr("returns other outputs"));
     EXPECT_THAT(msg, HasSubstr("return_sequences = true, return_state = false (as layer 'fwd')"));
   });
-  EXPECT_LAMINA_ERROR(Bidirectional(fwd(), {.merge_mode = "sum",
-                                            .backward_layer = GRU(3, {.return_sequences = true, .go_backwards = true})}),
-                      lm::ValueError, {
-                        EXPECT_THAT(msg, HasSubstr("merge_mode \"sum\""));
-                        EXPECT_THAT(msg, HasSubstr("4 units"));
-                        EXPECT_THAT(msg, HasSubstr("found:    3 units"));
-                      });
+  EXPECT_LAMINA_ERROR(
+      Bidirectional(fwd(),
+                    {.merge_mode = "sum", .backward_layer = GRU(3, {.return_sequences = true, .go_backwards = true})}),
+      lm::ValueError, {
+        EXPECT_THAT(msg, HasSubstr("merge_mode \"sum\""));
+        EXPECT_THAT(msg, HasSubstr("4 units"));
+        EXPECT_THAT(msg, HasSubstr("found:    3 units"));
+      });
   auto used = GRU(4, {.return_sequences = true, .go_backwards = true});
   used(lm::zeros({1, 2, 3}));
   EXPECT_LAMINA_ERROR(Bidirectional(fwd(), {.backward_layer = used}), lm::ValueError,

@@ -2,7 +2,8 @@
 // plain-loop float64 reference, on a batch with right padding, left padding, a hole and
 // an all-masked row, for every combination of go_backwards, return_sequences,
 // zero_output_for_mask and given initial states: outputs, final states, and gradients
-// w.r.t. x, the initial states, kernel, recurrent kernel and bias.
+// w.r.t. x, the initial states, kernel, recurrent kernel and bias. The same for the
+// composite path (activations given as callables, run step by step with ordinary ops).
 #include "rnn_test_util.hpp"
 
 namespace {
@@ -11,10 +12,10 @@ using namespace rnntest;
 using ::testing::Combine;
 using ::testing::Values;
 
-class RnnReference : public ::testing::TestWithParam<std::tuple<Kind, bool, bool, bool, bool>> {};
+class RnnReference : public ::testing::TestWithParam<std::tuple<Kind, bool, bool, bool, bool, bool>> {};
 
 TEST_P(RnnReference, OutputsStatesAndGradientsMatchPlainLoops) {
-  auto [kind, go_backwards, return_sequences, zero_output, initial_state] = GetParam();
+  auto [kind, go_backwards, return_sequences, zero_output, initial_state, callables] = GetParam();
   const rnnref::Sizes s{5, 6, 3, 4};
   const bool lstm = kind == Kind::LSTM;
   std::mt19937_64 rng(42 + static_cast<int>(kind));
@@ -27,7 +28,9 @@ TEST_P(RnnReference, OutputsStatesAndGradientsMatchPlainLoops) {
                         {.return_sequences = return_sequences,
                          .return_state = true,
                          .go_backwards = go_backwards,
-                         .zero_output_for_mask = zero_output});
+                         .zero_output_for_mask = zero_output,
+                         .callables = callables});
+  EXPECT_EQ(layer->fused(), !callables);
   lm::Tensor xt = t64(x, lm::Shape{s.B, s.T, s.F}).with_mask(mask_tensor(mask, s.B, s.T));
   layer(lm::TensorList{xt});  // builds float64 weights
   assign_weights(*layer, p);
@@ -100,14 +103,19 @@ TEST_P(RnnReference, OutputsStatesAndGradientsMatchPlainLoops) {
 }
 
 std::string case_name(const ::testing::TestParamInfo<RnnReference::ParamType>& info) {
-  auto [kind, back, seq, zero, init] = info.param;
+  auto [kind, back, seq, zero, init, callables] = info.param;
   return std::string(kind_name(kind)) + (back ? "_backwards" : "_forwards") + (seq ? "_sequences" : "_last") +
-         (zero ? "_zero_output" : "") + (init ? "_initial_state" : "");
+         (zero ? "_zero_output" : "") + (init ? "_initial_state" : "") + (callables ? "_composite" : "");
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCells, RnnReference,
                          Combine(Values(Kind::Simple, Kind::LSTM, Kind::GRU, Kind::GRUBefore), Values(false, true),
-                                 Values(false, true), Values(false, true), Values(false, true)),
+                                 Values(false, true), Values(false, true), Values(false, true), Values(false)),
+                         case_name);
+// The composite path: every cell, direction and output mode, with initial states.
+INSTANTIATE_TEST_SUITE_P(Composite, RnnReference,
+                         Combine(Values(Kind::Simple, Kind::LSTM, Kind::GRU, Kind::GRUBefore), Values(false, true),
+                                 Values(false, true), Values(false, true), Values(true), Values(true)),
                          case_name);
 
 }  // namespace

@@ -33,19 +33,32 @@ struct LayerOpts {
   bool zero_output_for_mask = false;
   bool use_bias = true;
   std::string name;
+  bool callables = false;  // tanh and sigmoid as callables: the layers' composite path
 };
 
+inline lm::ActivationSpec tanh_callable() {
+  return lm::ActivationSpec([](const lm::Tensor& t) { return lm::tanh(t); }, "tanh_callable");
+}
+inline lm::ActivationSpec sigmoid_callable() {
+  return lm::ActivationSpec([](const lm::Tensor& t) { return lm::sigmoid(t); }, "sigmoid_callable");
+}
+
 inline lm::LayerHandle<RNNLayer> make_rnn(Kind k, std::int64_t units, const LayerOpts& o) {
+  const lm::ActivationSpec act = o.callables ? tanh_callable() : lm::ActivationSpec("tanh");
+  const lm::ActivationSpec ract = o.callables ? sigmoid_callable() : lm::ActivationSpec("sigmoid");
   switch (k) {
     case Kind::Simple:
-      return SimpleRNN(units, {.use_bias = o.use_bias,
+      return SimpleRNN(units, {.activation = act,
+                               .use_bias = o.use_bias,
                                .return_sequences = o.return_sequences,
                                .return_state = o.return_state,
                                .go_backwards = o.go_backwards,
                                .zero_output_for_mask = o.zero_output_for_mask,
                                .name = o.name});
     case Kind::LSTM:
-      return LSTM(units, {.use_bias = o.use_bias,
+      return LSTM(units, {.activation = act,
+                          .recurrent_activation = ract,
+                          .use_bias = o.use_bias,
                           .return_sequences = o.return_sequences,
                           .return_state = o.return_state,
                           .go_backwards = o.go_backwards,
@@ -53,7 +66,9 @@ inline lm::LayerHandle<RNNLayer> make_rnn(Kind k, std::int64_t units, const Laye
                           .name = o.name});
     case Kind::GRU:
     case Kind::GRUBefore:
-      return GRU(units, {.use_bias = o.use_bias,
+      return GRU(units, {.activation = act,
+                         .recurrent_activation = ract,
+                         .use_bias = o.use_bias,
                          .return_sequences = o.return_sequences,
                          .return_state = o.return_state,
                          .go_backwards = o.go_backwards,

@@ -324,8 +324,8 @@ TEST(Softplus, ValuesAndStabilityAtLargeMagnitudes) {
 TEST(Erf, TabulatedValuesAndGradient) {
   // Abramowitz & Stegun table 7.1: erf(0.5) = 0.5204998778, erf(1) = 0.8427007929,
   // erf(2) = 0.9953222650; erf is odd.
-  EXPECT_VALUES(lm::erf(lm::tensor({0.0, 0.5, 1.0, -2.0})), {0, 0.5204998778130465, 0.8427007929497149, -0.9953222650189527},
-                1e-12);
+  EXPECT_VALUES(lm::erf(lm::tensor({0.0, 0.5, 1.0, -2.0})),
+                {0, 0.5204998778130465, 0.8427007929497149, -0.9953222650189527}, 1e-12);
   EXPECT_EQ(lm::erf(lm::tensor({1})).dtype(), lm::Float32);
   auto x = lm::tensor({0.0, 1.0});
   lm::GradientTape tape;

@@ -44,11 +44,14 @@ class ActivationSpec {
 
   Tensor operator()(const Tensor& x) const { return fn_(x); }
   const std::string& name() const { return name_; }
-  bool is_linear() const { return name_ == "linear"; }
+  bool is_linear() const { return by_name_ && name_ == "linear"; }
+  // Given by name (a built-in), not as a callable -- whatever name the callable was given.
+  bool is_builtin() const { return by_name_; }
 
  private:
   std::string name_;
   ActivationFn fn_;
+  bool by_name_ = false;
 };
 
 }  // namespace lamina

@@ -15,20 +15,27 @@
 // output has no mask; states never carry masks. A (B,) mask marks whole sequences valid or
 // invalid; a mask over features is a MaskError.
 //
+// Activations: any, by name or as a callable. Those the kernels fuse ("tanh", "sigmoid",
+// "hard_sigmoid", "relu", "linear", "softsign", "elu", "selu", "exponential", "softplus")
+// run the fused ops, where padding costs nothing; any other (gelu, swish, a callable) runs
+// the same cell step by step with ordinary ops (layers/rnn_composite.hpp): the same values
+// and masks, slower, padded steps computed, and second-order gradients available.
+//
 // dropout / recurrent_dropout (training only) draw one mask per sequence from the layer's
 // generator, as Keras 3: (B, F) on the input at every step, (B, U) on h_{t-1} inside the
 // recurrent product.
 #include <memory>
 #include <string>
 
+#include "lamina/layers/activations.hpp"
 #include "lamina/layers/layer.hpp"
 
 namespace lamina::layers {
 
 // Options shared by the three layers, as one flat struct (each layer's options convert to it).
 struct RecurrentConfig {
-  std::string activation = "tanh";
-  std::string recurrent_activation = "sigmoid";
+  ActivationSpec activation = "tanh";
+  ActivationSpec recurrent_activation = "sigmoid";
   bool use_bias = true;
   bool return_sequences = false;
   bool return_state = false;
@@ -44,7 +51,7 @@ struct RecurrentConfig {
 };
 
 struct SimpleRNNOptions {
-  std::string activation = "tanh";
+  ActivationSpec activation = "tanh";
   bool use_bias = true;
   bool return_sequences = false;
   bool return_state = false;
@@ -59,8 +66,8 @@ struct SimpleRNNOptions {
 };
 
 struct LSTMOptions {
-  std::string activation = "tanh";
-  std::string recurrent_activation = "sigmoid";
+  ActivationSpec activation = "tanh";
+  ActivationSpec recurrent_activation = "sigmoid";
   bool use_bias = true;
   bool return_sequences = false;
   bool return_state = false;
@@ -76,8 +83,8 @@ struct LSTMOptions {
 };
 
 struct GRUOptions {
-  std::string activation = "tanh";
-  std::string recurrent_activation = "sigmoid";
+  ActivationSpec activation = "tanh";
+  ActivationSpec recurrent_activation = "sigmoid";
   bool use_bias = true;
   bool return_sequences = false;
   bool return_state = false;
@@ -104,6 +111,8 @@ class RNNLayer : public Layer {
   std::int64_t units() const { return units_; }
   const RecurrentConfig& config() const { return config_; }
   std::int64_t gates() const;
+  // Whether calls run the fused kernels (every activation one they fuse) or the composite.
+  bool fused() const;
   int state_count() const { return type() == "LSTM" ? 2 : 1; }
   const Variable& kernel() const { return kernel_; }
   const Variable& recurrent_kernel() const { return recurrent_kernel_; }

@@ -22,7 +22,8 @@
 //
 // Cost follows real tokens: only the rows valid at a step are computed (DESIGN.md 8).
 // Gradients reach x (exactly 0 at masked steps), the initial states, the weights and the
-// bias. Second-order gradients through these ops are not supported (GradientError).
+// bias. Second-order gradients through these ops are not supported (GradientError); the
+// layers' composite path (any activation given as a callable) supports them.
 #include <string>
 
 #include "lamina/core/tensor.hpp"

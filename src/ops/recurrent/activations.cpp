@@ -12,14 +12,23 @@
 
 namespace lamina::detail::rnn {
 
+namespace {
+const std::pair<const char*, Act> kFused[] = {
+    {"tanh", Act::Tanh},        {"sigmoid", Act::Sigmoid}, {"hard_sigmoid", Act::HardSigmoid},
+    {"relu", Act::Relu},        {"linear", Act::Linear},   {"softsign", Act::Softsign},
+    {"elu", Act::Elu},          {"selu", Act::Selu},       {"exponential", Act::Exponential},
+    {"softplus", Act::Softplus}};
+}  // namespace
+
+bool is_fused_activation(const std::string& name) {
+  for (const auto& [n, a] : kFused)
+    if (name == n) return true;
+  return false;
+}
+
 Act parse_activation(const std::string& name, const char* option) {
-  static const std::pair<const char*, Act> table[] = {
-      {"tanh", Act::Tanh},       {"sigmoid", Act::Sigmoid}, {"hard_sigmoid", Act::HardSigmoid},
-      {"relu", Act::Relu},       {"linear", Act::Linear},   {"softsign", Act::Softsign},
-      {"elu", Act::Elu},         {"selu", Act::Selu},       {"exponential", Act::Exponential},
-      {"softplus", Act::Softplus}};
   std::string known;
-  for (const auto& [n, a] : table) {
+  for (const auto& [n, a] : kFused) {
     if (name == n) return a;
     known += (known.empty() ? "\"" : ", \"") + std::string(n) + "\"";
   }
@@ -27,7 +36,8 @@ Act parse_activation(const std::string& name, const char* option) {
                     .expected = "one of " + known,
                     .found = "\"" + name + "\"",
                     .hint = "the recurrent kernels fuse the activation into their gate pass and take its derivative "
-                            "from its output, which rules out swish/gelu and callables; pick a listed one"});
+                            "from its output, which rules out swish/gelu and callables; the layers (LSTM, GRU, "
+                            "SimpleRNN) accept any activation"});
 }
 
 namespace {
@@ -171,8 +181,7 @@ void scale_by_derivative(Act a, const T* y, T* g, std::int64_t n) {
       for (std::int64_t i = 0; i < n; ++i) g[i] *= y[i] > T(0) ? T(1) : y[i] + T(1);
       return;
     case Act::Selu:  // y = scale alpha (e^x - 1) for x <= 0, so dy/dx = y + scale alpha
-      for (std::int64_t i = 0; i < n; ++i)
-        g[i] *= y[i] > T(0) ? T(kSeluScale) : y[i] + T(kSeluScale * kSeluAlpha);
+      for (std::int64_t i = 0; i < n; ++i) g[i] *= y[i] > T(0) ? T(kSeluScale) : y[i] + T(kSeluScale * kSeluAlpha);
       return;
     case Act::Exponential:
       for (std::int64_t i = 0; i < n; ++i) g[i] *= y[i];

@@ -58,8 +58,10 @@ TensorList backward(const std::shared_ptr<Workspace<T>>& w, const Tensor& h0, co
                          .problem = fmt::format("second-order gradients through '{}' are not supported", op),
                          .expected = "a gradient computed with no other tape recording it",
                          .found = "an outer GradientTape recording the backward of the recurrent op",
-                         .hint = "take first-order gradients only, or compute the outer gradient by finite "
-                                 "differences (lm::gradcheck)"});
+                         .hint = "give the layer its activation as a callable (e.g. lm::ActivationSpec([](const "
+                                 "lm::Tensor& t) { return lm::tanh(t); }, \"my_tanh\")): the layer then runs the cell "
+                                 "step by step with ordinary ops, "
+                                 "which support second-order gradients"});
   FlushDenormals flush;
   const Problem& p = w->p;
   const DType dt = dtype_of_v<T>;

@@ -29,6 +29,7 @@ enum class Act : std::uint8_t { Linear, Tanh, Sigmoid, HardSigmoid, Relu, Softsi
 
 // By name; ValueError listing the fused activations otherwise.
 Act parse_activation(const std::string& name, const char* option);
+bool is_fused_activation(const std::string& name);
 
 // Sizes and options of one call, decided before any data is touched.
 struct Problem {

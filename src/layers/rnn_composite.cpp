@@ -1,0 +1,129 @@
+// The recurrent cells as ordinary ops, step by step (see rnn_composite.hpp). The formulas
+// are those of the fused kernels in ops/recurrent/*_cell.cpp; tests check the two agree.
+#include "layers/rnn_composite.hpp"
+
+#include "lamina/core/creation.hpp"
+#include "lamina/ops/elementwise.hpp"
+#include "lamina/ops/index.hpp"
+#include "lamina/ops/linalg.hpp"
+#include "lamina/ops/shape.hpp"
+
+namespace lamina::layers::detail {
+
+namespace {
+
+Tensor placeholder_of(const Tensor& t) { return t.defined() ? placeholder(t.spec()) : Tensor(); }
+
+// The fused op on the same arguments: on placeholders it checks them and infers the specs.
+TensorList fused(const std::string& type, const Tensor& x, const Tensor& mask, const Tensor& h0, const Tensor& c0,
+                 const Tensor& W, const Tensor& R, const Tensor& b, const RecurrentOptions& o) {
+  if (type == "LSTM") return lstm_sequence(x, mask, h0, c0, W, R, b, o);
+  if (type == "GRU") return gru_sequence(x, mask, h0, W, R, b, o);
+  return simple_rnn_sequence(x, mask, h0, W, R, b, o);
+}
+
+// Column block k of width `width` of a (B, N) tensor.
+Tensor columns(const Tensor& t, std::int64_t k, std::int64_t width) {
+  return slice(t, 1, Range{k * width, (k + 1) * width});
+}
+
+}  // namespace
+
+TensorList composite_sequence(const CompositeCell& cell, const Tensor& x_in, const Tensor& mask_in, const Tensor& h0,
+                              const Tensor& c0, const Tensor& W, const Tensor& R, const Tensor& b,
+                              const RecurrentOptions& o) {
+  // Any fused activation stands in for the real ones: the specs do not depend on them.
+  RecurrentOptions stand_in = o;
+  stand_in.activation = "tanh";
+  stand_in.recurrent_activation = "sigmoid";
+  const bool lstm = cell.type == "LSTM", gru = cell.type == "GRU";
+  std::vector<TensorSpec> specs;
+  {
+    TensorList outs = fused(cell.type, placeholder_of(x_in), placeholder_of(mask_in), placeholder_of(h0),
+                            placeholder_of(c0), placeholder_of(W), placeholder_of(R), placeholder_of(b), stand_in);
+    for (const auto& t : outs) specs.push_back(t.spec());
+  }
+  const std::int64_t B = x_in.dim(0), T = x_in.dim(1), U = R.dim(0);
+  // Symbolic inputs, or no step to run (no activation is ever applied): the fused op's
+  // result is exact.
+  if (x_in.is_symbolic() || T == 0) return fused(cell.type, x_in, mask_in, h0, c0, W, R, b, stand_in);
+
+  const DType dt = x_in.dtype();
+  // (B, T) step validity, or undefined when every step is valid.
+  Tensor mask = mask_in.defined() ? mask_in : x_in.mask();
+  if (mask.defined() && mask.rank() == 1) mask = broadcast_to(expand_dims(mask, 1), Shape{B, T});
+  const Tensor x = x_in.without_mask();
+
+  // Input projections of every step at once, with the input-side bias.
+  Tensor xw = matmul(x, W);  // (B, T, G U)
+  Tensor rec_bias;           // GRU reset_after: added to the recurrent product
+  if (b.defined()) {
+    if (gru && o.reset_after) {
+      xw = xw + reshape(slice(b, 0, Range{0, 1}), Shape{3 * U});
+      rec_bias = reshape(slice(b, 0, Range{1, 2}), Shape{3 * U});
+    } else {
+      xw = xw + b;
+    }
+  }
+  const auto& act = cell.activation;
+  const auto& ract = cell.recurrent_activation;
+
+  Tensor h = h0.defined() ? h0.without_mask() : zeros({B, U}, dt);
+  Tensor c = lstm ? (c0.defined() ? c0.without_mask() : zeros({B, U}, dt)) : Tensor();
+  Tensor last = zeros({B, U}, dt);  // the output of the last valid step so far
+  const Tensor zero = zeros({B, U}, dt);
+  TensorList outputs;
+  for (std::int64_t k = 0; k < T; ++k) {
+    const std::int64_t t = o.go_backwards ? T - 1 - k : k;
+    const Tensor xt = reshape(slice(xw, 1, Range{t, t + 1}), Shape{B, xw.dim(2)});
+    const Tensor hd = o.recurrent_dropout.defined() ? h * o.recurrent_dropout : h;
+    Tensor h_new, c_new;
+    if (lstm) {
+      const Tensor z = xt + matmul(hd, R);
+      const Tensor i = ract(columns(z, 0, U)), f = ract(columns(z, 1, U));
+      const Tensor candidate = act(columns(z, 2, U)), out_gate = ract(columns(z, 3, U));
+      c_new = f * c + i * candidate;
+      h_new = out_gate * act(c_new);
+    } else if (gru) {
+      Tensor zr, hh;
+      if (o.reset_after) {
+        Tensor q = matmul(hd, R);
+        if (rec_bias.defined()) q = q + rec_bias;
+        zr = ract(slice(xt, 1, Range{0, 2 * U}) + slice(q, 1, Range{0, 2 * U}));
+        hh = act(columns(xt, 2, U) + columns(zr, 1, U) * columns(q, 2, U));
+      } else {
+        zr = ract(slice(xt, 1, Range{0, 2 * U}) + matmul(hd, slice(R, 1, Range{0, 2 * U})));
+        hh = act(columns(xt, 2, U) + matmul(columns(zr, 1, U) * hd, columns(R, 2, U)));
+      }
+      const Tensor z = columns(zr, 0, U);
+      h_new = z * h + (1 - z) * hh;
+    } else {
+      h_new = act(xt + matmul(hd, R));
+    }
+    // Keras's mask semantics: states carry over at a masked step; the output repeats the
+    // last valid one (or is zero with zero_output_for_mask).
+    Tensor out;
+    if (mask.defined()) {
+      const Tensor valid = reshape(slice(mask, 1, Range{t, t + 1}), Shape{B, 1});
+      h = where(valid, h_new, h);
+      if (lstm) c = where(valid, c_new, c);
+      last = where(valid, h_new, last);
+      out = o.zero_output_for_mask ? where(valid, h_new, zero) : last;
+    } else {
+      h = h_new;
+      if (lstm) c = c_new;
+      last = out = h_new;
+    }
+    if (o.return_sequences) outputs.push_back(out);
+  }
+
+  Tensor output = o.return_sequences ? stack(outputs, 1) : last;
+  const TensorSpec& out_spec = specs.at(0);
+  if (out_spec.has_mask() && mask.defined())  // as the fused op: the (B, T) mask, in processing order
+    output = output.with_mask(o.go_backwards ? flip(mask, {1}) : mask);
+  TensorList result{output, h};
+  if (lstm) result.push_back(c);
+  return result;
+}
+
+}  // namespace lamina::layers::detail
