@@ -72,10 +72,14 @@ std::vector<Batch> peer_batches() {
   return out;
 }
 
-enum class Kind { LSTM, GRU, BiLSTM };
+// LstmComposite: tanh given as a callable, so the layer runs the step-by-step composite
+// path (what any activation the kernels do not fuse costs).
+enum class Kind { LSTM, GRU, BiLSTM, LstmComposite };
 
 lm::LayerRef make_layer(Kind kind) {
   if (kind == Kind::GRU) return GRU(kUnits);
+  if (kind == Kind::LstmComposite)
+    return LSTM(kUnits, {.activation = lm::ActivationSpec([](const lm::Tensor& t) { return lm::tanh(t); }, "tanh_fn")});
   if (kind == Kind::BiLSTM) return Bidirectional(LSTM(kUnits));  // final states of both directions, concatenated
   return LSTM(kUnits);
 }
@@ -122,6 +126,7 @@ void BM_PeerLstmTrain(benchmark::State& s) { run(s, peer_batches(), Kind::LSTM, 
 void BM_PeerGruForward(benchmark::State& s) { run(s, peer_batches(), Kind::GRU, false, s.range(0)); }
 void BM_PeerGruTrain(benchmark::State& s) { run(s, peer_batches(), Kind::GRU, true, s.range(0)); }
 void BM_PeerBiLstmTrain(benchmark::State& s) { run(s, peer_batches(), Kind::BiLSTM, true, s.range(0)); }
+void BM_PeerLstmCompositeTrain(benchmark::State& s) { run(s, peer_batches(), Kind::LstmComposite, true, s.range(0)); }
 
 void uniform_args(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2})
@@ -145,6 +150,7 @@ void BM_LstmLatency(benchmark::State& s) {
 BENCHMARK(BM_PeerLstmTrain)->Apply(peer_args);
 BENCHMARK(BM_PeerGruTrain)->Apply(peer_args);
 BENCHMARK(BM_PeerBiLstmTrain)->Apply(peer_args);
+BENCHMARK(BM_PeerLstmCompositeTrain)->Apply(peer_args);
 BENCHMARK(BM_PeerLstmForward)->Apply(peer_args);
 BENCHMARK(BM_PeerGruForward)->Apply(peer_args);
 BENCHMARK(BM_LstmLatency)->Arg(1)->Arg(2)->ArgNames({"threads"})->Unit(benchmark::kMicrosecond)->UseRealTime();

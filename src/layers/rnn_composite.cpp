@@ -22,9 +22,12 @@ TensorList fused(const std::string& type, const Tensor& x, const Tensor& mask, c
   return simple_rnn_sequence(x, mask, h0, W, R, b, o);
 }
 
-// Column block k of width `width` of a (B, N) tensor.
-Tensor columns(const Tensor& t, std::int64_t k, std::int64_t width) {
-  return slice(t, 1, Range{k * width, (k + 1) * width});
+// One tensor per time step, (B, N) each. A split rather than T slices: the gradient of a
+// slice is a zero tensor of the whole input, which would cost O(T^2).
+TensorList steps(const Tensor& t) {
+  TensorList out = split(t, t.dim(1), 1);
+  for (auto& s : out) s = squeeze(s, {1});
+  return out;
 }
 
 }  // namespace
@@ -72,30 +75,34 @@ TensorList composite_sequence(const CompositeCell& cell, const Tensor& x_in, con
   Tensor c = lstm ? (c0.defined() ? c0.without_mask() : zeros({B, U}, dt)) : Tensor();
   Tensor last = zeros({B, U}, dt);  // the output of the last valid step so far
   const Tensor zero = zeros({B, U}, dt);
+  const TensorList xs = steps(xw);
+  const TensorList valids = mask.defined() ? split(mask, T, 1) : TensorList{};  // (B, 1) each
+  // GRU without reset_after multiplies h by the (z, r) and the candidate columns separately.
+  const TensorList R_zr_h = gru && !o.reset_after ? split(R, std::vector<std::int64_t>{2 * U, U}, 1) : TensorList{};
   TensorList outputs;
   for (std::int64_t k = 0; k < T; ++k) {
     const std::int64_t t = o.go_backwards ? T - 1 - k : k;
-    const Tensor xt = reshape(slice(xw, 1, Range{t, t + 1}), Shape{B, xw.dim(2)});
+    const Tensor& xt = xs[static_cast<std::size_t>(t)];
     const Tensor hd = o.recurrent_dropout.defined() ? h * o.recurrent_dropout : h;
     Tensor h_new, c_new;
     if (lstm) {
-      const Tensor z = xt + matmul(hd, R);
-      const Tensor i = ract(columns(z, 0, U)), f = ract(columns(z, 1, U));
-      const Tensor candidate = act(columns(z, 2, U)), out_gate = ract(columns(z, 3, U));
-      c_new = f * c + i * candidate;
-      h_new = out_gate * act(c_new);
+      const TensorList gates = split(xt + matmul(hd, R), 4, 1);  // i, f, c, o
+      c_new = ract(gates[1]) * c + ract(gates[0]) * act(gates[2]);
+      h_new = ract(gates[3]) * act(c_new);
     } else if (gru) {
+      const TensorList x_zr_h = split(xt, std::vector<std::int64_t>{2 * U, U}, 1);
       Tensor zr, hh;
       if (o.reset_after) {
         Tensor q = matmul(hd, R);
         if (rec_bias.defined()) q = q + rec_bias;
-        zr = ract(slice(xt, 1, Range{0, 2 * U}) + slice(q, 1, Range{0, 2 * U}));
-        hh = act(columns(xt, 2, U) + columns(zr, 1, U) * columns(q, 2, U));
+        const TensorList q_zr_h = split(q, std::vector<std::int64_t>{2 * U, U}, 1);
+        zr = ract(x_zr_h[0] + q_zr_h[0]);
+        hh = act(x_zr_h[1] + slice(zr, 1, Range{U, 2 * U}) * q_zr_h[1]);
       } else {
-        zr = ract(slice(xt, 1, Range{0, 2 * U}) + matmul(hd, slice(R, 1, Range{0, 2 * U})));
-        hh = act(columns(xt, 2, U) + matmul(columns(zr, 1, U) * hd, columns(R, 2, U)));
+        zr = ract(x_zr_h[0] + matmul(hd, R_zr_h[0]));
+        hh = act(x_zr_h[1] + matmul(slice(zr, 1, Range{U, 2 * U}) * hd, R_zr_h[1]));
       }
-      const Tensor z = columns(zr, 0, U);
+      const Tensor z = slice(zr, 1, Range{0, U});
       h_new = z * h + (1 - z) * hh;
     } else {
       h_new = act(xt + matmul(hd, R));
@@ -104,7 +111,7 @@ TensorList composite_sequence(const CompositeCell& cell, const Tensor& x_in, con
     // last valid one (or is zero with zero_output_for_mask).
     Tensor out;
     if (mask.defined()) {
-      const Tensor valid = reshape(slice(mask, 1, Range{t, t + 1}), Shape{B, 1});
+      const Tensor& valid = valids[static_cast<std::size_t>(t)];
       h = where(valid, h_new, h);
       if (lstm) c = where(valid, c_new, c);
       last = where(valid, h_new, last);
