@@ -71,10 +71,26 @@ StridedView axis_view(const Shape& in, const std::vector<std::int64_t>& start, c
   std::vector<std::int64_t> st = contiguous_strides(in);
   for (std::int64_t i = 0; i < count.rank(); ++i) {
     auto k = static_cast<std::size_t>(i);
-    v.strides[k] = st[k] * step[k];
+    // With at most one element read the stride is never used; a huge step (slice step
+    // INT64_MAX) would overflow st * step.
+    v.strides[k] = count[i] > 1 ? st[k] * step[k] : 0;
     if (count[i] > 0) v.offset += start[k] * st[k];
   }
   return v;
+}
+
+// a + b or a * b of sizes, ShapeError naming `op` when it overflows int64 (a wrapped size
+// would describe a tensor other than the one asked for). `what()` describes the arguments.
+template <class What>
+std::int64_t checked_size(std::int64_t a, std::int64_t b, bool multiply, const char* op, What what) {
+  std::int64_t r = 0;
+  if (multiply ? __builtin_mul_overflow(a, b, &r) : __builtin_add_overflow(a, b, &r))
+    throw ShapeError({.op = op,
+                      .problem = "a resulting size overflows a 64-bit integer",
+                      .expected = "sizes whose result fits int64",
+                      .found = what(),
+                      .hint = "check the arguments: they are far larger than any tensor can be"});
+  return r;
 }
 
 // Unknown dims: None combined with a known dim is that dim.
@@ -89,19 +105,22 @@ struct SymbolicSize {
   int unknown = 0;
   friend bool operator==(const SymbolicSize&, const SymbolicSize&) = default;
   SymbolicSize& operator*=(const SymbolicSize& o) {
-    known *= o.known;
+    known = checked_size(known, o.known, true, "reshape", [] { return std::string("the product of the dimensions"); });
     unknown += o.unknown;
     return *this;
   }
 };
 SymbolicSize size_of(const Shape& s, std::int64_t begin, std::int64_t end) {
   SymbolicSize z;
+  const bool empty = std::find(s.begin() + begin, s.begin() + end, 0) != s.begin() + end;
   for (std::int64_t i = begin; i < end; ++i) {
     if (s[i] < 0)
       ++z.unknown;
-    else
-      z.known *= s[i];
+    else if (!empty)  // a zero dim makes the product 0 whatever the others are
+      z.known = checked_size(z.known, s[i], true, "reshape",
+                             [&] { return fmt::format("the product of the dims of {}", s.str()); });
   }
+  if (empty) z.known = 0;
   return z;
 }
 
@@ -127,16 +146,17 @@ Shape resolve_reshape(const Shape& from, const Shape& to) {
   }
   Shape out = to;
   SymbolicSize have = size_of(from, 0, from.rank());
+  // The target's known dims must multiply within int64 (else the count would wrap and a
+  // wrong shape could pass the element-count check below).
+  const std::int64_t others = size_of(to, 0, to.rank()).known;
   if (have.unknown > 0) return out;  // symbolic input: -1 stays unknown (None)
   if (infer_at >= 0) {
-    std::int64_t others = 1;
-    for (std::int64_t i = 0; i < to.rank(); ++i)
-      if (i != infer_at) others *= to[i];
     if (others == 0 || have.known % others != 0)
       throw ShapeError({.op = "reshape",
                         .problem = "cannot infer the -1 dimension",
                         .expected = fmt::format("the other dimensions to divide {} elements", have.known),
-                        .found = fmt::format("reshape {} to {}", from.str(), to.str())});
+                        .found = fmt::format("reshape {} to {}", from.str(), to.str()),
+                        .hint = "give every dimension explicitly, or fix the sizes so they divide"});
     out[infer_at] = have.known / others;
   }
   if (out.numel() != have.known)
@@ -581,7 +601,10 @@ Tensor concat(const TensorList& xs, std::int64_t axis) {
   for (const auto& x : xs) {
     for (std::int64_t i = 0; i < rank; ++i) {
       if (i == a) {
-        out_shape[a] = out_shape[a] < 0 || x.shape()[a] < 0 ? -1 : out_shape[a] + x.shape()[a];
+        out_shape[a] =
+            out_shape[a] < 0 || x.shape()[a] < 0 ? -1 : checked_size(out_shape[a], x.shape()[a], false, "concat", [&] {
+              return fmt::format("shapes {} joined along axis {}", shapes_str(xs), axis);
+            });
       } else if (dims_clash(out_shape[i], x.shape()[i])) {
         throw ShapeError({.op = "concat",
                           .problem = "all dimensions except the concatenation axis must match",
@@ -684,20 +707,23 @@ TensorList split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::i
   const std::int64_t len = x.shape()[a];
   std::int64_t total = 0;
   bool negative = false;
+  bool overflow = false;
   for (auto s : sizes) {
     negative = negative || s < 0;
-    total += s;
+    overflow = overflow || __builtin_add_overflow(total, s, &total);  // a wrapped sum could match
   }
   if (sizes.empty() || negative)
     throw ValueError({.op = "split",
                       .problem = "part sizes must be a non-empty list of sizes >= 0",
                       .expected = "sizes >= 0 adding up to the axis length",
                       .found = fmt::format("sizes {}", list_str(sizes))});
-  if (len >= 0 && total != len)
+  if (len >= 0 && (overflow || total != len))
     throw ShapeError({.op = "split",
                       .problem = "the part sizes do not add up to the axis length",
                       .expected = fmt::format("sizes adding up to {} (axis {} of shape {})", len, a, x.shape().str()),
-                      .found = fmt::format("sizes {} adding up to {}", list_str(sizes), total)});
+                      .found = overflow ? fmt::format("sizes {} adding up to more than int64 holds", list_str(sizes))
+                                        : fmt::format("sizes {} adding up to {}", list_str(sizes), total),
+                      .hint = "pass one size per part; they must add up to the axis length"});
   return split_parts(x, sizes, a, [sizes, axis](const TensorList& in) { return split(in[0], sizes, axis); });
 }
 
@@ -772,7 +798,9 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
   std::vector<std::int64_t> dims, start, step(static_cast<std::size_t>(x.rank()), 1);
   for (std::int64_t i = 0; i < x.rank(); ++i) {
     const auto& [before, after] = paddings[static_cast<std::size_t>(i)];
-    dims.push_back(s[i] < 0 ? -1 : s[i] + before + after);
+    dims.push_back(
+        s[i] < 0 ? -1
+                 : checked_size(checked_size(s[i], before, false, "pad", pads_str), after, false, "pad", pads_str));
     start.push_back(before);
   }
   Shape out_shape(dims);
@@ -818,7 +846,9 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& reps) {
   std::vector<std::int64_t> dims;
   for (std::int64_t i = 0; i < rank; ++i) {
     auto k = static_cast<std::size_t>(i);
-    dims.push_back(in_dims[k] < 0 ? -1 : in_dims[k] * r[k]);
+    dims.push_back(in_dims[k] < 0 ? -1 : checked_size(in_dims[k], r[k], true, "tile", [&] {
+      return fmt::format("reps {} for shape {}", list_str(reps), x.shape().str());
+    }));
   }
   Shape out_shape(dims), in_shape(in_dims);
   // The new leading axes lead the mask: the mask (when there is one) covers them too.
