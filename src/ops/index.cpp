@@ -468,11 +468,13 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, Scalar b) {
+  OpScope scope("where");  // the scalar's conversion can fail (it does not fit): name the op
   detail::require_defined(a, "where", "first choice");
   return where(cond, a, detail::scalar_tensor(b, detail::promote(a, b)));
 }
 
 Tensor where(const Tensor& cond, Scalar a, const Tensor& b) {
+  OpScope scope("where");
   detail::require_defined(b, "where", "second choice");
   return where(cond, detail::scalar_tensor(a, detail::promote(b, a)), b);
 }
