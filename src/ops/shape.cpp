@@ -68,6 +68,9 @@ std::vector<bool> axis_flags(const Axes& axes, std::int64_t rank, const char* op
 StridedView axis_view(const Shape& in, const std::vector<std::int64_t>& start, const std::vector<std::int64_t>& step,
                       const Shape& count) {
   StridedView v{count, std::vector<std::int64_t>(static_cast<std::size_t>(count.rank())), 0};
+  // A view of nothing reads nothing: no offsets to compute (they could overflow when the
+  // other dims are huge, e.g. flipping (2^40, 2^40, 0)).
+  if (std::find(count.begin(), count.end(), 0) != count.end()) return v;
   std::vector<std::int64_t> st = contiguous_strides(in);
   for (std::int64_t i = 0; i < count.rank(); ++i) {
     auto k = static_cast<std::size_t>(i);
