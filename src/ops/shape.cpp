@@ -56,7 +56,8 @@ std::vector<bool> axis_flags(const Axes& axes, std::int64_t rank, const char* op
       throw ShapeError({.op = op,
                         .problem = "an axis is listed twice",
                         .expected = "distinct axes",
-                        .found = fmt::format("axes {} (axis {} repeated)", list_str(axes), a)});
+                        .found = fmt::format("axes {} (axis {} repeated)", list_str(axes), a),
+                        .hint = "a negative axis counts from the end: -1 and rank - 1 are the same axis"});
     flags[static_cast<std::size_t>(n)] = true;
   }
   return flags;
@@ -138,13 +139,15 @@ Shape resolve_reshape(const Shape& from, const Shape& to) {
         throw ShapeError({.op = "reshape",
                           .problem = "only one dimension can be -1",
                           .expected = "at most one -1",
-                          .found = to.str()});
+                          .found = to.str(),
+                          .hint = "give every dimension but one explicitly"});
       infer_at = i;
     } else if (to[i] < -1) {
       throw ShapeError({.op = "reshape",
                         .problem = "negative dimension",
                         .expected = "dimensions >= 0 (or one -1)",
-                        .found = to.str()});
+                        .found = to.str(),
+                        .hint = "use -1 (not another negative number) for the one dimension to infer"});
     }
   }
   Shape out = to;
@@ -298,7 +301,8 @@ std::vector<AxisSlice> resolve_ranges(const Shape& shape, const std::vector<Rang
     throw ShapeError({.op = "slice",
                       .problem = "more ranges than axes",
                       .expected = fmt::format("at most {} ranges for shape {}", shape.rank(), shape.str()),
-                      .found = fmt::format("{} ranges", ranges.size())});
+                      .found = fmt::format("{} ranges", ranges.size()),
+                      .hint = "give one Range per leading axis; axes not given are taken whole"});
   std::vector<AxisSlice> out;
   for (std::int64_t i = 0; i < shape.rank(); ++i) {
     Range r = i < static_cast<std::int64_t>(ranges.size()) ? ranges[static_cast<std::size_t>(i)] : Range{};
@@ -372,7 +376,8 @@ void require_operands(const TensorList& xs, const char* op) {
     throw ValueError({.op = op,
                       .problem = "needs at least one tensor",
                       .expected = "a non-empty list of tensors",
-                      .found = "an empty list"});
+                      .found = "an empty list",
+                      .hint = "check the code that builds the list: it produced no tensors"});
   for (const auto& x : xs) detail::require_defined(x, op, "tensor in the list");
 }
 
@@ -524,7 +529,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& requested) {
                       .expected = fmt::format("dims of {} equal to, or 1 against, the trailing dims of the target "
                                               "(new leading dims known and >= 0)",
                                               x.shape().str()),
-                      .found = fmt::format("{} -> {}", x.shape().str(), requested.str())});
+                      .found = fmt::format("{} -> {}", x.shape().str(), requested.str()),
+                      .hint = "only size-1 axes stretch; reshape or expand_dims the tensor so its axes line up"});
   std::int64_t mrank = detail::elementwise_mask_rank({x.spec()}, shape.rank());
   if (x.is_symbolic())
     return symbolic_op("broadcast_to", {x}, TensorSpec{shape, x.dtype(), mrank},
@@ -597,7 +603,8 @@ Tensor concat(const TensorList& xs, std::int64_t axis) {
       throw ShapeError({.op = "concat",
                         .problem = "all tensors must have the same rank",
                         .expected = fmt::format("rank-{} tensors like the first", rank),
-                        .found = fmt::format("shapes {} (axis {})", shapes_str(xs), axis)});
+                        .found = fmt::format("shapes {} (axis {})", shapes_str(xs), axis),
+                        .hint = "expand_dims or reshape the odd tensor to the common rank"});
   const std::int64_t a = normalize_axis(axis, rank, "concat");
   Shape out_shape = xs[0].shape();
   out_shape[a] = 0;
@@ -692,7 +699,8 @@ TensorList split(const Tensor& x, std::int64_t sections, std::int64_t axis) {
     throw ValueError({.op = "split",
                       .problem = "the number of sections must be positive",
                       .expected = "sections >= 1",
-                      .found = fmt::format("sections = {}", sections)});
+                      .found = fmt::format("sections = {}", sections),
+                      .hint = "pass how many equal parts to make (1 keeps the tensor whole)"});
   if (len >= 0 && len % sections != 0)
     throw ShapeError({.op = "split",
                       .problem = "the axis does not divide into equal sections",
@@ -719,7 +727,8 @@ TensorList split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::i
     throw ValueError({.op = "split",
                       .problem = "part sizes must be a non-empty list of sizes >= 0",
                       .expected = "sizes >= 0 adding up to the axis length",
-                      .found = fmt::format("sizes {}", list_str(sizes))});
+                      .found = fmt::format("sizes {}", list_str(sizes)),
+                      .hint = "pass one size >= 0 per part"});
   if (len >= 0 && (overflow || total != len))
     throw ShapeError({.op = "split",
                       .problem = "the part sizes do not add up to the axis length",

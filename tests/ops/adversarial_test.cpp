@@ -18,12 +18,14 @@ constexpr std::int64_t kMin64 = std::numeric_limits<std::int64_t>::min();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// The message names the op ("op 'reshape'") and says what was expected and found.
+// The message names the op ("op 'reshape'"), says what was expected and found, and hints
+// at a fix.
 #define EXPECT_OP_ERROR(stmt, ErrorType, op)    \
   EXPECT_LAMINA_ERROR(stmt, ErrorType, {        \
     EXPECT_THAT(msg, HasSubstr("op '" op "'")); \
     EXPECT_THAT(msg, HasSubstr("expected:"));   \
     EXPECT_THAT(msg, HasSubstr("found:"));      \
+    EXPECT_THAT(msg, HasSubstr("hint:"));       \
   })
 
 // (rows, cols) float32 with values 0, 1, 2, ... row-major.
