@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 #include "lamina/core/error.hpp"
 
 namespace lamina {
@@ -28,15 +30,23 @@ bool Shape::is_fully_known() const {
 }
 
 std::int64_t Shape::numel() const {
-  std::int64_t n = 1;
-  for (auto d : dims_) {
+  for (auto d : dims_)
     if (d < 0)
       throw ValueError({.problem = "the number of elements of a shape with unknown dimensions is not known",
                         .expected = "a fully known shape",
                         .found = str(),
                         .hint = "this happens on symbolic tensors; run the model on data to get values"});
-    n *= d;
-  }
+  // A zero dim makes the count 0 whatever the others are (as in NumPy); otherwise the
+  // product must fit int64 -- a wrapped count would allocate too little and overrun it.
+  for (auto d : dims_)
+    if (d == 0) return 0;
+  std::int64_t n = 1;
+  for (auto d : dims_)
+    if (__builtin_mul_overflow(n, d, &n))
+      throw ShapeError({.problem = "the number of elements overflows a 64-bit integer",
+                        .expected = fmt::format("a shape with at most {} elements", INT64_MAX),
+                        .found = str(),
+                        .hint = "check the shape arithmetic that produced this shape"});
   return n;
 }
 
@@ -60,7 +70,9 @@ std::vector<std::int64_t> contiguous_strides(const Shape& shape) {
   std::int64_t acc = 1;
   for (std::int64_t i = shape.rank() - 1; i >= 0; --i) {
     st[static_cast<std::size_t>(i)] = acc;
-    acc *= std::max<std::int64_t>(shape[i], 1);
+    // Only a zero-size shape (which addresses nothing) can overflow here, e.g. (2^40, 0, 2^40):
+    // its strides are never used to read, so stop growing them instead of overflowing.
+    if (__builtin_mul_overflow(acc, std::max<std::int64_t>(shape[i], 1), &acc)) acc = 0;
   }
   return st;
 }

@@ -1,11 +1,16 @@
 #include "lamina/core/storage.hpp"
 
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include "lamina/core/error.hpp"
+
+#ifdef __linux__
+#include <sys/sysinfo.h>
+#endif
 
 namespace lamina {
 
@@ -64,6 +69,25 @@ BlockCache& cache() {
   return *c;
 }
 
+// RAM plus swap: a request beyond it can never be filled. glibc usually refuses it, but
+// with overcommit it may succeed and the process is killed while writing it, and
+// AddressSanitizer aborts on huge requests instead of returning null. 0: unknown.
+std::size_t memory_limit() {
+  static const std::size_t limit = [] {
+#ifdef __linux__
+    struct sysinfo info {};
+    if (sysinfo(&info) == 0) {
+      std::size_t total = 0;
+      if (!__builtin_mul_overflow(static_cast<std::size_t>(info.totalram) + info.totalswap,
+                                  static_cast<std::size_t>(info.mem_unit), &total))
+        return total;
+    }
+#endif
+    return std::size_t{0};
+  }();
+  return limit;
+}
+
 std::size_t capacity_for(std::size_t nbytes) {
   std::size_t rounded = (nbytes + kAlign - 1) / kAlign * kAlign;
   if (rounded == 0) rounded = kAlign;
@@ -73,6 +97,13 @@ std::size_t capacity_for(std::size_t nbytes) {
 }  // namespace
 
 std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
+  const std::size_t limit = memory_limit();
+  if (nbytes > std::numeric_limits<std::size_t>::max() / 2 || (limit > 0 && nbytes > limit))
+    throw ValueError({.problem = "out of memory: the tensor is larger than this machine's memory",
+                      .expected = limit > 0 ? std::to_string(limit) + " bytes at most (RAM + swap)"
+                                            : "an allocation the machine can satisfy",
+                      .found = std::to_string(nbytes) + " bytes requested",
+                      .hint = "check the shape arithmetic that produced this size, or reduce the batch size"});
   std::size_t cap = capacity_for(nbytes);
   void* p = kUseCache && cap >= kCacheMin ? cache().take(cap) : nullptr;
   if (p == nullptr) p = std::aligned_alloc(kAlign, cap);

@@ -177,10 +177,19 @@ Tensor empty(const Shape& shape, DType dtype) {
                         .expected = "dimensions >= 0",
                         .found = shape.str(),
                         .hint = "check the shape arithmetic that produced this shape"});
+  // numel() raises on an element count that overflows int64; the byte count can still
+  // overflow size_t (2^61 float64s), which would allocate a few bytes for a huge tensor.
+  std::size_t nbytes = 0;
+  if (__builtin_mul_overflow(static_cast<std::size_t>(shape.numel()), itemsize(dtype), &nbytes))
+    throw ValueError({.problem = "out of memory: the tensor's size in bytes overflows a 64-bit integer",
+                      .expected = "a tensor the machine can hold",
+                      .found = fmt::format("{} {} ({} elements of {} bytes)", dtype_name(dtype), shape.str(),
+                                           shape.numel(), itemsize(dtype)),
+                      .hint = "check the shape arithmetic that produced this shape"});
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->dtype = dtype;
-  impl->storage = Storage::allocate(static_cast<std::size_t>(shape.numel()) * itemsize(dtype));
+  impl->storage = Storage::allocate(nbytes);
   impl->id = next_tensor_id();
   return Tensor(std::move(impl));
 }

@@ -336,7 +336,8 @@ Tensor gather(const Tensor& params, const Tensor& indices, std::int64_t axis) {
     throw ShapeError({.op = "gather",
                       .problem = "cannot gather from a scalar",
                       .expected = "params with at least one axis",
-                      .found = fmt::format("params shape {}", ps.str())});
+                      .found = fmt::format("params shape {}", ps.str()),
+                      .hint = "expand_dims(params, 0) gives it an axis to gather along"});
   const std::int64_t ax = normalize_axis(axis, ps.rank(), "gather");
   Shape out_shape = gather_shape(ps, indices.shape(), ax);
   const std::int64_t mrank = gather_mask_rank(params.spec(), indices.spec(), ax);
@@ -468,11 +469,13 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, Scalar b) {
+  OpScope scope("where");  // the scalar's conversion can fail (it does not fit): name the op
   detail::require_defined(a, "where", "first choice");
   return where(cond, a, detail::scalar_tensor(b, detail::promote(a, b)));
 }
 
 Tensor where(const Tensor& cond, Scalar a, const Tensor& b) {
+  OpScope scope("where");
   detail::require_defined(b, "where", "second choice");
   return where(cond, detail::scalar_tensor(a, detail::promote(b, a)), b);
 }
@@ -485,7 +488,8 @@ Tensor one_hot(const Tensor& indices, std::int64_t depth, DType dtype) {
     throw ValueError({.op = "one_hot",
                       .problem = "depth must not be negative",
                       .expected = "depth >= 0 (the number of classes)",
-                      .found = fmt::format("depth {}", depth)});
+                      .found = fmt::format("depth {}", depth),
+                      .hint = "pass the number of classes (the vocabulary size)"});
   Shape out_shape = concat_dims({indices.shape().dims(), {depth}});
   if (indices.is_symbolic())
     return symbolic_op("one_hot", {indices}, TensorSpec{out_shape, dtype, indices.mask_rank()},

@@ -113,7 +113,8 @@ Tensor bmm(const char* op, const Tensor& a, const Tensor& b, bool ta, bool tb) {
       throw ValueError({.op = op,
                         .problem = "a matrix dimension exceeds the BLAS's 32-bit integer range",
                         .expected = fmt::format("dimensions <= {}", INT_MAX),
-                        .found = fmt::format("{} @ {}", as.str(), bs.str())});
+                        .found = fmt::format("{} @ {}", as.str(), bs.str()),
+                        .hint = "split the product into smaller blocks (e.g. along the batch axis)"});
   Tensor out = detail::empty(concat_dims({batch.dims(), {m, n}}), a.dtype());
   visit_dtype(a.dtype(), [&](auto tag) {
     using T = decltype(tag);

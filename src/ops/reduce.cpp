@@ -35,7 +35,8 @@ ReducePlan plan_reduce(const TensorSpec& x, const Axes& axes, bool keepdims, con
       throw ShapeError({.op = op,
                         .problem = "an axis is listed twice",
                         .expected = "distinct axes",
-                        .found = fmt::format("axis {} repeated in the axis list", a)});
+                        .found = fmt::format("axis {} repeated in the axis list", a),
+                        .hint = "a negative axis counts from the end: -1 and rank - 1 are the same axis"});
     p.reduced[static_cast<std::size_t>(n)] = true;
   }
   std::vector<std::int64_t> out, kept;

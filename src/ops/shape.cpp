@@ -56,7 +56,8 @@ std::vector<bool> axis_flags(const Axes& axes, std::int64_t rank, const char* op
       throw ShapeError({.op = op,
                         .problem = "an axis is listed twice",
                         .expected = "distinct axes",
-                        .found = fmt::format("axes {} (axis {} repeated)", list_str(axes), a)});
+                        .found = fmt::format("axes {} (axis {} repeated)", list_str(axes), a),
+                        .hint = "a negative axis counts from the end: -1 and rank - 1 are the same axis"});
     flags[static_cast<std::size_t>(n)] = true;
   }
   return flags;
@@ -68,13 +69,32 @@ std::vector<bool> axis_flags(const Axes& axes, std::int64_t rank, const char* op
 StridedView axis_view(const Shape& in, const std::vector<std::int64_t>& start, const std::vector<std::int64_t>& step,
                       const Shape& count) {
   StridedView v{count, std::vector<std::int64_t>(static_cast<std::size_t>(count.rank())), 0};
+  // A view of nothing reads nothing: no offsets to compute (they could overflow when the
+  // other dims are huge, e.g. flipping (2^40, 2^40, 0)).
+  if (std::find(count.begin(), count.end(), 0) != count.end()) return v;
   std::vector<std::int64_t> st = contiguous_strides(in);
   for (std::int64_t i = 0; i < count.rank(); ++i) {
     auto k = static_cast<std::size_t>(i);
-    v.strides[k] = st[k] * step[k];
+    // With at most one element read the stride is never used; a huge step (slice step
+    // INT64_MAX) would overflow st * step.
+    v.strides[k] = count[i] > 1 ? st[k] * step[k] : 0;
     if (count[i] > 0) v.offset += start[k] * st[k];
   }
   return v;
+}
+
+// a + b or a * b of sizes, ShapeError naming `op` when it overflows int64 (a wrapped size
+// would describe a tensor other than the one asked for). `what()` describes the arguments.
+template <class What>
+std::int64_t checked_size(std::int64_t a, std::int64_t b, bool multiply, const char* op, What what) {
+  std::int64_t r = 0;
+  if (multiply ? __builtin_mul_overflow(a, b, &r) : __builtin_add_overflow(a, b, &r))
+    throw ShapeError({.op = op,
+                      .problem = "a resulting size overflows a 64-bit integer",
+                      .expected = "sizes whose result fits int64",
+                      .found = what(),
+                      .hint = "check the arguments: they are far larger than any tensor can be"});
+  return r;
 }
 
 // Unknown dims: None combined with a known dim is that dim.
@@ -89,19 +109,22 @@ struct SymbolicSize {
   int unknown = 0;
   friend bool operator==(const SymbolicSize&, const SymbolicSize&) = default;
   SymbolicSize& operator*=(const SymbolicSize& o) {
-    known *= o.known;
+    known = checked_size(known, o.known, true, "reshape", [] { return std::string("the product of the dimensions"); });
     unknown += o.unknown;
     return *this;
   }
 };
 SymbolicSize size_of(const Shape& s, std::int64_t begin, std::int64_t end) {
   SymbolicSize z;
+  const bool empty = std::find(s.begin() + begin, s.begin() + end, 0) != s.begin() + end;
   for (std::int64_t i = begin; i < end; ++i) {
     if (s[i] < 0)
       ++z.unknown;
-    else
-      z.known *= s[i];
+    else if (!empty)  // a zero dim makes the product 0 whatever the others are
+      z.known = checked_size(z.known, s[i], true, "reshape",
+                             [&] { return fmt::format("the product of the dims of {}", s.str()); });
   }
+  if (empty) z.known = 0;
   return z;
 }
 
@@ -116,27 +139,30 @@ Shape resolve_reshape(const Shape& from, const Shape& to) {
         throw ShapeError({.op = "reshape",
                           .problem = "only one dimension can be -1",
                           .expected = "at most one -1",
-                          .found = to.str()});
+                          .found = to.str(),
+                          .hint = "give every dimension but one explicitly"});
       infer_at = i;
     } else if (to[i] < -1) {
       throw ShapeError({.op = "reshape",
                         .problem = "negative dimension",
                         .expected = "dimensions >= 0 (or one -1)",
-                        .found = to.str()});
+                        .found = to.str(),
+                        .hint = "use -1 (not another negative number) for the one dimension to infer"});
     }
   }
   Shape out = to;
   SymbolicSize have = size_of(from, 0, from.rank());
+  // The target's known dims must multiply within int64 (else the count would wrap and a
+  // wrong shape could pass the element-count check below).
+  const std::int64_t others = size_of(to, 0, to.rank()).known;
   if (have.unknown > 0) return out;  // symbolic input: -1 stays unknown (None)
   if (infer_at >= 0) {
-    std::int64_t others = 1;
-    for (std::int64_t i = 0; i < to.rank(); ++i)
-      if (i != infer_at) others *= to[i];
     if (others == 0 || have.known % others != 0)
       throw ShapeError({.op = "reshape",
                         .problem = "cannot infer the -1 dimension",
                         .expected = fmt::format("the other dimensions to divide {} elements", have.known),
-                        .found = fmt::format("reshape {} to {}", from.str(), to.str())});
+                        .found = fmt::format("reshape {} to {}", from.str(), to.str()),
+                        .hint = "give every dimension explicitly, or fix the sizes so they divide"});
     out[infer_at] = have.known / others;
   }
   if (out.numel() != have.known)
@@ -275,7 +301,8 @@ std::vector<AxisSlice> resolve_ranges(const Shape& shape, const std::vector<Rang
     throw ShapeError({.op = "slice",
                       .problem = "more ranges than axes",
                       .expected = fmt::format("at most {} ranges for shape {}", shape.rank(), shape.str()),
-                      .found = fmt::format("{} ranges", ranges.size())});
+                      .found = fmt::format("{} ranges", ranges.size()),
+                      .hint = "give one Range per leading axis; axes not given are taken whole"});
   std::vector<AxisSlice> out;
   for (std::int64_t i = 0; i < shape.rank(); ++i) {
     Range r = i < static_cast<std::int64_t>(ranges.size()) ? ranges[static_cast<std::size_t>(i)] : Range{};
@@ -349,7 +376,8 @@ void require_operands(const TensorList& xs, const char* op) {
     throw ValueError({.op = op,
                       .problem = "needs at least one tensor",
                       .expected = "a non-empty list of tensors",
-                      .found = "an empty list"});
+                      .found = "an empty list",
+                      .hint = "check the code that builds the list: it produced no tensors"});
   for (const auto& x : xs) detail::require_defined(x, op, "tensor in the list");
 }
 
@@ -501,7 +529,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& requested) {
                       .expected = fmt::format("dims of {} equal to, or 1 against, the trailing dims of the target "
                                               "(new leading dims known and >= 0)",
                                               x.shape().str()),
-                      .found = fmt::format("{} -> {}", x.shape().str(), requested.str())});
+                      .found = fmt::format("{} -> {}", x.shape().str(), requested.str()),
+                      .hint = "only size-1 axes stretch; reshape or expand_dims the tensor so its axes line up"});
   std::int64_t mrank = detail::elementwise_mask_rank({x.spec()}, shape.rank());
   if (x.is_symbolic())
     return symbolic_op("broadcast_to", {x}, TensorSpec{shape, x.dtype(), mrank},
@@ -574,14 +603,18 @@ Tensor concat(const TensorList& xs, std::int64_t axis) {
       throw ShapeError({.op = "concat",
                         .problem = "all tensors must have the same rank",
                         .expected = fmt::format("rank-{} tensors like the first", rank),
-                        .found = fmt::format("shapes {} (axis {})", shapes_str(xs), axis)});
+                        .found = fmt::format("shapes {} (axis {})", shapes_str(xs), axis),
+                        .hint = "expand_dims or reshape the odd tensor to the common rank"});
   const std::int64_t a = normalize_axis(axis, rank, "concat");
   Shape out_shape = xs[0].shape();
   out_shape[a] = 0;
   for (const auto& x : xs) {
     for (std::int64_t i = 0; i < rank; ++i) {
       if (i == a) {
-        out_shape[a] = out_shape[a] < 0 || x.shape()[a] < 0 ? -1 : out_shape[a] + x.shape()[a];
+        out_shape[a] =
+            out_shape[a] < 0 || x.shape()[a] < 0 ? -1 : checked_size(out_shape[a], x.shape()[a], false, "concat", [&] {
+              return fmt::format("shapes {} joined along axis {}", shapes_str(xs), axis);
+            });
       } else if (dims_clash(out_shape[i], x.shape()[i])) {
         throw ShapeError({.op = "concat",
                           .problem = "all dimensions except the concatenation axis must match",
@@ -666,7 +699,8 @@ TensorList split(const Tensor& x, std::int64_t sections, std::int64_t axis) {
     throw ValueError({.op = "split",
                       .problem = "the number of sections must be positive",
                       .expected = "sections >= 1",
-                      .found = fmt::format("sections = {}", sections)});
+                      .found = fmt::format("sections = {}", sections),
+                      .hint = "pass how many equal parts to make (1 keeps the tensor whole)"});
   if (len >= 0 && len % sections != 0)
     throw ShapeError({.op = "split",
                       .problem = "the axis does not divide into equal sections",
@@ -684,20 +718,24 @@ TensorList split(const Tensor& x, const std::vector<std::int64_t>& sizes, std::i
   const std::int64_t len = x.shape()[a];
   std::int64_t total = 0;
   bool negative = false;
+  bool overflow = false;
   for (auto s : sizes) {
     negative = negative || s < 0;
-    total += s;
+    overflow = overflow || __builtin_add_overflow(total, s, &total);  // a wrapped sum could match
   }
   if (sizes.empty() || negative)
     throw ValueError({.op = "split",
                       .problem = "part sizes must be a non-empty list of sizes >= 0",
                       .expected = "sizes >= 0 adding up to the axis length",
-                      .found = fmt::format("sizes {}", list_str(sizes))});
-  if (len >= 0 && total != len)
+                      .found = fmt::format("sizes {}", list_str(sizes)),
+                      .hint = "pass one size >= 0 per part"});
+  if (len >= 0 && (overflow || total != len))
     throw ShapeError({.op = "split",
                       .problem = "the part sizes do not add up to the axis length",
                       .expected = fmt::format("sizes adding up to {} (axis {} of shape {})", len, a, x.shape().str()),
-                      .found = fmt::format("sizes {} adding up to {}", list_str(sizes), total)});
+                      .found = overflow ? fmt::format("sizes {} adding up to more than int64 holds", list_str(sizes))
+                                        : fmt::format("sizes {} adding up to {}", list_str(sizes), total),
+                      .hint = "pass one size per part; they must add up to the axis length"});
   return split_parts(x, sizes, a, [sizes, axis](const TensorList& in) { return split(in[0], sizes, axis); });
 }
 
@@ -772,7 +810,9 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
   std::vector<std::int64_t> dims, start, step(static_cast<std::size_t>(x.rank()), 1);
   for (std::int64_t i = 0; i < x.rank(); ++i) {
     const auto& [before, after] = paddings[static_cast<std::size_t>(i)];
-    dims.push_back(s[i] < 0 ? -1 : s[i] + before + after);
+    dims.push_back(
+        s[i] < 0 ? -1
+                 : checked_size(checked_size(s[i], before, false, "pad", pads_str), after, false, "pad", pads_str));
     start.push_back(before);
   }
   Shape out_shape(dims);
@@ -818,7 +858,9 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& reps) {
   std::vector<std::int64_t> dims;
   for (std::int64_t i = 0; i < rank; ++i) {
     auto k = static_cast<std::size_t>(i);
-    dims.push_back(in_dims[k] < 0 ? -1 : in_dims[k] * r[k]);
+    dims.push_back(in_dims[k] < 0 ? -1 : checked_size(in_dims[k], r[k], true, "tile", [&] {
+      return fmt::format("reps {} for shape {}", list_str(reps), x.shape().str());
+    }));
   }
   Shape out_shape(dims), in_shape(in_dims);
   // The new leading axes lead the mask: the mask (when there is one) covers them too.

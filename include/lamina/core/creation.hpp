@@ -41,6 +41,9 @@ void flatten(std::initializer_list<std::initializer_list<std::initializer_list<T
 }
 // Shape of a nested list; throws ValueError when it is ragged.
 void check_ragged(bool ragged, const char* what);
+// ShapeError naming `what` (a literal) for an unknown/negative dim or an element count
+// that overflows int64.
+void check_dims(const Shape& shape, const char* what);
 template <class L>
 void nested_shape(const L& v, std::vector<std::int64_t>& dims, std::size_t depth, std::size_t max_depth) {
   if (dims.size() <= depth)
@@ -86,6 +89,7 @@ Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<
 template <class T>
 Tensor tensor(const std::vector<T>& values, const Shape& shape, std::optional<DType> dtype = {}) {
   using C = detail::canonical_t<T>;
+  detail::check_dims(shape, "tensor(vector, shape)");
   if constexpr (std::same_as<C, bool>) {
     std::vector<char> bytes(values.begin(), values.end());
     detail::check_ragged(static_cast<std::int64_t>(bytes.size()) != shape.numel(), "tensor(vector, shape)");

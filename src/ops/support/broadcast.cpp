@@ -46,7 +46,8 @@ std::vector<std::int64_t> broadcast_strides(const Shape& in, const Shape& out) {
   std::int64_t acc = 1;
   for (std::int64_t i = in.rank() - 1; i >= 0; --i) {
     st[static_cast<std::size_t>(i + offset)] = in[i] == 1 ? 0 : acc;
-    acc *= in[i];
+    // Only a zero-size shape can overflow here ((0, 2^40, 2^40)); it addresses nothing.
+    if (__builtin_mul_overflow(acc, in[i], &acc)) acc = 0;
   }
   return st;
 }
@@ -54,6 +55,11 @@ std::vector<std::int64_t> broadcast_strides(const Shape& in, const Shape& out) {
 BroadcastPlan make_broadcast_plan(const Shape& out, const std::vector<Shape>& inputs) {
   BroadcastPlan plan;
   plan.numel = out.numel();
+  if (plan.numel == 0) {  // nothing to visit: one empty dim (merging huge dims could overflow)
+    plan.dims.push_back(0);
+    plan.strides.assign(inputs.size(), std::vector<std::int64_t>{0});
+    return plan;
+  }
   std::vector<std::vector<std::int64_t>> full;
   for (const auto& s : inputs) full.push_back(broadcast_strides(s, out));
   plan.strides.resize(inputs.size());

@@ -1,5 +1,6 @@
 #include "ops/support/elementwise_op.hpp"
 
+#include "lamina/core/error.hpp"
 #include "lamina/ops/reduce.hpp"
 #include "lamina/ops/shape.hpp"
 
@@ -15,12 +16,14 @@ void require_defined(const Tensor& x, const char* op, const char* what) {
 }
 
 Tensor with_scalar(BinaryFn op, const char* name, const Tensor& a, Scalar b) {
+  OpScope scope(name);  // the scalar's conversion can fail (it does not fit): name the op
   require_defined(a, name);
   DType dt = promote(a, b);
   return op(cast(a, dt), scalar_tensor(b, dt));
 }
 
 Tensor with_scalar(BinaryFn op, const char* name, Scalar a, const Tensor& b) {
+  OpScope scope(name);
   require_defined(b, name);
   DType dt = promote(b, a);
   return op(scalar_tensor(a, dt), cast(b, dt));

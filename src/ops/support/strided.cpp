@@ -80,8 +80,10 @@ void gather_tiled(const BroadcastPlan& plan, std::size_t j, std::int64_t base, c
 // `ES`-byte elements. kScatter: flat -> strided; otherwise strided -> flat.
 template <std::size_t ES, bool kScatter>
 void copy_elements(const StridedView& v, const char* src, char* dst) {
+  // Nothing to copy; checked before coalescing, whose merged dims and strides could
+  // overflow for a zero-size view with huge other dims, e.g. (2^40, 0, 2^40).
+  if (v.shape.numel() == 0) return;
   BroadcastPlan plan = coalesce(v);
-  if (plan.numel == 0) return;
   if constexpr (!kScatter) {
     const auto& st = plan.strides[0];
     const std::size_t last = st.size() - 1;
