@@ -28,7 +28,24 @@ Tensor FlattenLayer::call(const Tensor& x, const Tensor&, bool) {
 }
 
 ReshapeLayer::ReshapeLayer(Shape target_shape, std::string name)
-    : Layer("Reshape", std::move(name)), target_(std::move(target_shape)) {}
+    : Layer("Reshape", std::move(name)), target_(std::move(target_shape)) {
+  LayerScope scope(this->name(), type());  // errors name the layer
+  // Checked here, not at the first call: the target is an option, not data.
+  int unknown = 0;
+  for (auto d : target_) {
+    if (d < -1)
+      throw ValueError({.problem = "a target dimension must be >= 0, or -1 for the one to infer",
+                        .expected = "sizes >= 0 and at most one -1, without the batch dimension",
+                        .found = target_.str(),
+                        .hint = "e.g. Reshape(lm::Shape{-1, 8})"});
+    unknown += d == -1;
+  }
+  if (unknown > 1)
+    throw ValueError({.problem = "only one target dimension can be -1",
+                      .expected = "at most one -1",
+                      .found = target_.str(),
+                      .hint = "give every other dimension its size"});
+}
 
 Tensor ReshapeLayer::call(const Tensor& x, const Tensor&, bool) {
   // Resolve a -1 against the known per-example size, so the batch alone stays unknown.
@@ -36,10 +53,7 @@ Tensor ReshapeLayer::call(const Tensor& x, const Tensor&, bool) {
   std::int64_t size = known_size(x.shape(), 1), known = 1, infer = -1;
   for (std::int64_t i = 0; i < target.rank(); ++i) {
     if (target[i] == -1) {
-      if (infer >= 0)
-        throw ValueError(
-            {.problem = "only one target dimension can be -1", .expected = "at most one -1", .found = target_.str()});
-      infer = i;
+      infer = i;  // the constructor allows one at most
     } else {
       known *= target[i];
     }
@@ -67,6 +81,7 @@ Json ReshapeLayer::get_config() const {
 }
 
 RepeatVectorLayer::RepeatVectorLayer(std::int64_t n, std::string name) : Layer("RepeatVector", std::move(name)), n_(n) {
+  LayerScope scope(this->name(), type());  // errors name the layer
   if (n < 0)
     throw ValueError({.problem = "RepeatVector needs n >= 0", .expected = "n >= 0", .found = std::to_string(n)});
 }

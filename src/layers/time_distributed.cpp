@@ -8,6 +8,7 @@ namespace lamina::layers {
 
 TimeDistributedLayer::TimeDistributedLayer(LayerRef inner, std::string name)
     : Layer("TimeDistributed", std::move(name)), inner_(std::move(inner)) {
+  LayerScope scope(this->name(), type());  // errors name the layer
   if (!inner_.ptr())
     throw ValueError({.problem = "TimeDistributed needs a layer", .expected = "a layer", .found = "an empty handle"});
   track_layer(inner_.ptr());
