@@ -132,19 +132,24 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape, const In
                         .hint = "give Input() a shape whose non-batch dimensions are known"});
   // Sizes come from options (units, input_dim, num_heads...): a typo must not overflow the
   // element count or reach the allocator with a request no machine can satisfy.
+  check_allocation(fmt::format("weight '{}'", name), shape, dtype,
+                   "check the layer's sizes (units, input_dim, output_dim, num_heads, key_dim)");
+  Variable v(name_ + "/" + name, init(shape, dtype, generator_), trainable && trainable_);
+  weights_.push_back(v);
+  return v;
+}
+
+void Layer::check_allocation(const std::string& what, const Shape& shape, DType dtype, const std::string& hint) const {
   std::int64_t bytes = static_cast<std::int64_t>(itemsize(dtype));
   bool overflow = false;
   for (auto d : shape) overflow = overflow || __builtin_mul_overflow(bytes, d, &bytes);
   const std::int64_t memory = physical_memory_bytes();
   if (overflow || (memory > 0 && bytes > memory))
-    throw ValueError({.problem = fmt::format("weight '{}' is too large to allocate", name),
+    throw ValueError({.problem = fmt::format("{} is too large to allocate", what),
                       .expected = fmt::format("at most this machine's memory, {} bytes", memory),
                       .found = overflow ? fmt::format("shape {}, more than 2^63 bytes", shape.str())
                                         : fmt::format("shape {}, {} bytes", shape.str(), bytes),
-                      .hint = "check the layer's sizes (units, input_dim, output_dim, num_heads, key_dim)"});
-  Variable v(name_ + "/" + name, init(shape, dtype, generator_), trainable && trainable_);
-  weights_.push_back(v);
-  return v;
+                      .hint = hint});
 }
 
 void Layer::track_layer(std::shared_ptr<Layer> layer) { sublayers_.push_back(std::move(layer)); }
