@@ -15,9 +15,10 @@ TimeDistributedLayer::TimeDistributedLayer(LayerRef inner, std::string name)
 }
 
 namespace {
-// (B, T, rest...) -> (-1, rest...): -1 folds the (possibly unknown) batch and time.
+// (B, T, rest...) -> (B * T, rest...), or (-1, rest...) when B or T is unknown (symbolic).
+// Known sizes are spelt out: with zero-size steps (rest holding a 0) a -1 cannot be inferred.
 Shape folded(const Shape& s) {
-  std::vector<std::int64_t> dims{-1};
+  std::vector<std::int64_t> dims{s[0] >= 0 && s[1] >= 0 ? s[0] * s[1] : -1};
   dims.insert(dims.end(), s.begin() + 2, s.end());
   return Shape(dims);
 }
