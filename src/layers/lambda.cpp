@@ -57,6 +57,26 @@ std::vector<TensorSpec> generalise(const std::vector<TensorSpec>& a, const std::
   return out;
 }
 
+// Runs user code (the function or the mask function). An exception that is not a lamina
+// error becomes a ValueError saying which function threw and on what; the layer's scope is
+// still open, so it names the layer.
+template <class F>
+Tensor guarded(const char* what, const TensorList& inputs, F&& f) {
+  try {
+    return f();
+  } catch (const Error&) {
+    throw;  // already typed
+  } catch (const std::exception& e) {
+    std::vector<TensorSpec> specs;
+    for (const auto& x : inputs) specs.push_back(x.spec());
+    throw ValueError(
+        {.problem = fmt::format("the {} threw an exception", what),
+         .expected = "a tensor (or a lamina error) for input " + specs_str(specs),
+         .found = fmt::format("an exception saying \"{}\"", e.what()),
+         .hint = fmt::format("fix the {}; it runs at build time on probe inputs, and on every call", what)});
+  }
+}
+
 bool same_layout(const std::vector<TensorSpec>& a, const std::vector<TensorSpec>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -143,19 +163,7 @@ LambdaLayer::LambdaLayer(const std::string& function_name, LambdaOptions options
 }
 
 Tensor LambdaLayer::invoke(const TensorList& inputs) const {
-  try {
-    return fn_(inputs);
-  } catch (const Error&) {
-    throw;  // already typed, and it names this layer (the scope is still open)
-  } catch (const std::exception& e) {
-    // Any other exception out of user code becomes a lamina error that says where it came from.
-    std::vector<TensorSpec> specs;
-    for (const auto& x : inputs) specs.push_back(x.spec());
-    throw ValueError({.problem = "the function threw an exception",
-                      .expected = "a tensor (or a lamina error) for input " + specs_str(specs),
-                      .found = fmt::format("an exception saying \"{}\"", e.what()),
-                      .hint = "fix the function; it runs at build time on probe inputs, and on every call"});
-  }
+  return guarded("function", inputs, [&] { return fn_(inputs); });
 }
 
 Tensor LambdaLayer::run(const TensorList& inputs) const {
@@ -211,7 +219,7 @@ TensorSpec LambdaLayer::infer(const std::vector<TensorSpec>& input_specs) {
   if (options_.mask.fn()) {
     TensorList masks;
     for (const auto& x : small) masks.push_back(x.mask());
-    Tensor m = options_.mask.fn()(small, masks);
+    Tensor m = guarded("mask function", small, [&] { return options_.mask.fn()(small, masks); });
     out.mask_rank = m.defined() ? m.rank() : -1;
   }
   if (options_.output_shape) {
@@ -265,7 +273,8 @@ TensorList LambdaLayer::call(const TensorList& inputs, const TensorList&, bool) 
 
 std::optional<TensorList> LambdaLayer::compute_mask(const TensorList& inputs, const TensorList& masks) {
   if (options_.mask.drops()) return TensorList{Tensor()};
-  if (options_.mask.fn()) return TensorList{options_.mask.fn()(inputs, masks)};
+  if (options_.mask.fn())
+    return TensorList{guarded("mask function", inputs, [&] { return options_.mask.fn()(inputs, masks); })};
   return std::nullopt;
 }
 

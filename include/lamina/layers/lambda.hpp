@@ -75,7 +75,7 @@ class LambdaLayer : public Layer {
 
  private:
   TensorSpec infer(const std::vector<TensorSpec>& input_specs);
-  Tensor invoke(const TensorList& inputs) const;  // fn_, with foreign exceptions made ValueErrors
+  Tensor invoke(const TensorList& inputs) const;  // fn_, other exceptions than lamina's made ValueErrors
   Tensor run(const TensorList& inputs) const;     // invoke, and an undefined result is a ValueError
 
   LambdaListFn fn_;
