@@ -653,3 +653,64 @@ TEST(AdversarialSizes, HugeWeightsAreRefusedNotAllocated) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- second round: sizes from shapes, wrappers, mask functions ----------------------------
+
+TEST(AdversarialSizes, HugeSymbolicShapesDoNotOverflow) {
+  constexpr std::int64_t kHuge = std::int64_t{1} << 40;
+  EXPECT_NAMED_ERROR(Flatten("flat_huge")(lm::Input({kHuge, kHuge})), lm::ValueError, "layer 'flat_huge' (Flatten)");
+  EXPECT_NAMED_ERROR(Reshape(lm::Shape{kHuge, kHuge}, "rs_huge")(lm::Input({4})), lm::ValueError,
+                     "layer 'rs_huge' (Reshape)");
+  EXPECT_NAMED_ERROR(RepeatVector(kHuge, "rv_huge")(lm::ones({1, 1 << 12})), lm::ValueError,
+                     "layer 'rv_huge' (RepeatVector)");
+}
+
+TEST(AdversarialWrappers, TimeDistributedAndBidirectional) {
+  // An inner layer with several outputs cannot be folded back per step.
+  TimeDistributed td(LSTM(2, {.return_state = true}), "td_multi");
+  EXPECT_NAMED_ERROR(td(lm::ones({2, 3, 4, 5})), lm::ValueError, "layer 'td_multi' (TimeDistributed)");
+  // Zero features per step.
+  TimeDistributed td0(Dense(2, {.bias_initializer = "ones"}));
+  auto y = td0(lm::ones({2, 3, 0}));
+  EXPECT_SHAPE(y, lm::Shape({2, 3, 2}));
+  EXPECT_VALUES(y, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
+  auto bi = Bidirectional(GRU(2), {.name = "bi_state_dtype"});
+  EXPECT_NAMED_ERROR(
+      bi(lm::TensorList{lm::ones({2, 3, 4})}, {.initial_state = {lm::zeros({2, 2}, lm::Int32), lm::zeros({2, 2})}}),
+      lm::DTypeError, "bi_state_dtype");
+}
+
+TEST(AdversarialLambda, ThrowingMaskFunction) {
+  Lambda lam(
+      [](const lm::Tensor& x) { return x; },
+      {.mask = [](const lm::TensorList&, const lm::TensorList&) -> lm::Tensor { throw std::logic_error("bad mask"); },
+       .name = "lam_mask_throws"});
+  EXPECT_LAMINA_ERROR(lam(lm::ones({2, 3})), lm::ValueError, {
+    EXPECT_THAT(msg, HasSubstr("layer 'lam_mask_throws' (Lambda)"));
+    EXPECT_THAT(msg, HasSubstr("bad mask"));
+  });
+  // A mask function returning a mask that does not fit the output.
+  Lambda wrong([](const lm::Tensor& x) { return x; },
+               {.mask = [](const lm::TensorList&, const lm::TensorList&) { return lm::ones({7}, lm::Bool); },
+                .name = "lam_mask_shape"});
+  EXPECT_NAMED_ERROR(wrong(lm::ones({2, 3})), lm::ShapeError, "layer 'lam_mask_shape' (Lambda)");
+}
+
+TEST(AdversarialInputs, OddButValidDTypes) {
+  // float64 into a layer built on float32 is cast to the weights' dtype.
+  auto lstm = LSTM(2);
+  auto a = lstm(lm::ones({1, 2, 3}));
+  auto b = lstm(lm::ones({1, 2, 3}, lm::Float64));
+  EXPECT_EQ(b.dtype(), lm::Float32);
+  EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>());
+  // Masking and LayerNormalization on integer input.
+  auto m = Masking()(lm::tensor({{{0, 0}, {1, 2}}}));
+  EXPECT_MASK(m, lm::Shape({1, 2}), {false, true});
+  EXPECT_VALUES(m, {0, 0, 1, 2});
+  auto ln = LayerNormalization({.epsilon = 1e-6})(lm::tensor({{1, 3}}));
+  EXPECT_VALUES(ln, {-1, 1}, 1e-5);
+}
+
+}  // namespace
