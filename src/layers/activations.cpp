@@ -73,4 +73,12 @@ ActivationSpec::ActivationSpec(const std::string& name) : name_(name.empty() ? "
   fn_ = activations::get(name_);
 }
 
+void ActivationSpec::reject_empty() const {
+  throw ValueError({.op = "ActivationSpec",
+                    .problem = "the activation '" + name_ + "' is an empty callable",
+                    .expected = "a callable Tensor(const Tensor&) or an activation name",
+                    .found = "an empty function",
+                    .hint = "pass a lambda, or a name such as \"relu\" (\"linear\" for none)"});
+}
+
 }  // namespace lamina

@@ -10,6 +10,7 @@ namespace lamina::layers {
 
 DenseLayer::DenseLayer(std::int64_t units, DenseOptions options)
     : Layer("Dense", options.name), units_(units), options_(std::move(options)) {
+  LayerScope scope(name(), type());  // errors name the layer
   if (units <= 0)
     throw ValueError({.problem = "Dense needs a positive number of units",
                       .expected = "units >= 1",

@@ -17,6 +17,7 @@ Tensor dropout_mask(const Shape& shape, double rate, DType dtype, Generator& gen
 
 DropoutLayer::DropoutLayer(double rate, DropoutOptions options)
     : Layer("Dropout", options.name), rate_(rate), options_(std::move(options)) {
+  LayerScope scope(name(), type());  // errors name the layer
   if (!(rate >= 0.0 && rate < 1.0))
     throw ValueError({.problem = "the dropout rate must be in [0, 1)",
                       .expected = "0 <= rate < 1",

@@ -9,6 +9,7 @@ namespace lamina::layers {
 
 EmbeddingLayer::EmbeddingLayer(std::int64_t input_dim, std::int64_t output_dim, EmbeddingOptions options)
     : Layer("Embedding", options.name), input_dim_(input_dim), output_dim_(output_dim), options_(std::move(options)) {
+  LayerScope scope(name(), type());  // errors name the layer
   if (input_dim <= 0 || output_dim <= 0)
     throw ValueError({.problem = "Embedding needs positive input_dim (vocabulary size) and output_dim",
                       .expected = "input_dim >= 1 and output_dim >= 1",

@@ -17,6 +17,14 @@ void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda
 
 namespace lamina {
 InitializerSpec::InitializerSpec(const std::string& name) : name_(name), fn_(initializers::get(name)) {}
+InitializerSpec::InitializerSpec(Initializer fn, std::string name) : name_(std::move(name)), fn_(std::move(fn)) {
+  if (!fn_)
+    throw ValueError({.op = "InitializerSpec",
+                      .problem = "the initializer '" + name_ + "' is an empty callable",
+                      .expected = "a callable Tensor(const Shape&, DType, Generator&) or an initializer name",
+                      .found = "an empty function",
+                      .hint = "pass a lambda or a name such as \"zeros\" or \"glorot_uniform\""});
+}
 }  // namespace lamina
 
 namespace lamina::initializers {

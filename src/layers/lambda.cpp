@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <exception>
 #include <map>
 #include <mutex>
 
@@ -54,6 +55,26 @@ std::vector<TensorSpec> generalise(const std::vector<TensorSpec>& a, const std::
     for (std::int64_t d = 0; d < out[i].shape.rank() && d < b[i].shape.rank(); ++d)
       if (out[i].shape[d] != b[i].shape[d]) out[i].shape[d] = None;
   return out;
+}
+
+// Runs user code (the function or the mask function). An exception that is not a lamina
+// error becomes a ValueError saying which function threw and on what; the layer's scope is
+// still open, so it names the layer.
+template <class F>
+Tensor guarded(const char* what, const TensorList& inputs, F&& f) {
+  try {
+    return f();
+  } catch (const Error&) {
+    throw;  // already typed
+  } catch (const std::exception& e) {
+    std::vector<TensorSpec> specs;
+    for (const auto& x : inputs) specs.push_back(x.spec());
+    throw ValueError(
+        {.problem = fmt::format("the {} threw an exception", what),
+         .expected = "a tensor (or a lamina error) for input " + specs_str(specs),
+         .found = fmt::format("an exception saying \"{}\"", e.what()),
+         .hint = fmt::format("fix the {}; it runs at build time on probe inputs, and on every call", what)});
+  }
 }
 
 bool same_layout(const std::vector<TensorSpec>& a, const std::vector<TensorSpec>& b) {
@@ -130,6 +151,7 @@ std::vector<std::string> registered_lambda_names() {
 
 LambdaLayer::LambdaLayer(LambdaListFn fn, LambdaOptions options)
     : Layer("Lambda", options.name), fn_(std::move(fn)), options_(std::move(options)) {
+  LayerScope scope(name(), type());  // errors name the layer
   if (!fn_)
     throw ValueError({.problem = "Lambda needs a function", .expected = "a callable", .found = "an empty function"});
 }
@@ -140,8 +162,12 @@ LambdaLayer::LambdaLayer(const std::string& function_name, LambdaOptions options
   fn_ = registered_lambda(function_name_);
 }
 
+Tensor LambdaLayer::invoke(const TensorList& inputs) const {
+  return guarded("function", inputs, [&] { return fn_(inputs); });
+}
+
 Tensor LambdaLayer::run(const TensorList& inputs) const {
-  Tensor out = fn_(inputs);
+  Tensor out = invoke(inputs);
   if (!out.defined()) {
     std::vector<TensorSpec> specs;
     for (const auto& x : inputs) specs.push_back(x.spec());
@@ -166,8 +192,8 @@ TensorSpec LambdaLayer::infer(const std::vector<TensorSpec>& input_specs) {
         small.push_back(probe(s, 2, data, gen));
         large.push_back(probe(s, 3, data, gen));
       }
-      a = fn_(small);
-      b = a.defined() ? fn_(large) : Tensor();
+      a = invoke(small);
+      b = a.defined() ? invoke(large) : Tensor();
       if (a.defined() && b.defined()) break;
     }
     if (!a.defined() || !b.defined()) run(small);  // raises the "returned nothing" error
@@ -175,11 +201,17 @@ TensorSpec LambdaLayer::infer(const std::vector<TensorSpec>& input_specs) {
     rethrow_with_note(e, "raised while running the function on probe inputs " + specs_str(input_specs) +
                              " to infer its output shape");
   }
-  if (a.rank() != b.rank() || a.dtype() != b.dtype())
-    throw ShapeError({.problem = "the function's output rank or dtype depends on the input sizes",
-                      .expected = "one output rank and dtype for inputs " + specs_str(input_specs),
+  if (a.rank() != b.rank())
+    throw ShapeError({.problem = "the function's output rank depends on the input sizes",
+                      .expected = "one output rank for inputs " + specs_str(input_specs),
                       .found = fmt::format("{} then {}", a.spec().str(), b.spec().str()),
                       .hint = "a Lambda must return the same kind of tensor for every batch"});
+  if (a.dtype() != b.dtype())
+    throw DTypeError({.problem = "the function's output dtype depends on the input sizes",
+                      .expected = "one output dtype for inputs " + specs_str(input_specs),
+                      .found = fmt::format("{} then {}", a.spec().str(), b.spec().str()),
+                      .hint = "a Lambda must return the same kind of tensor for every batch; cast the "
+                              "output (lm::cast) if a branch changes it"});
   std::vector<std::int64_t> dims;
   for (std::int64_t i = 0; i < a.rank(); ++i) dims.push_back(a.shape()[i] == b.shape()[i] ? a.shape()[i] : None);
   TensorSpec out{Shape(dims), a.dtype(), a.mask_rank()};
@@ -187,7 +219,7 @@ TensorSpec LambdaLayer::infer(const std::vector<TensorSpec>& input_specs) {
   if (options_.mask.fn()) {
     TensorList masks;
     for (const auto& x : small) masks.push_back(x.mask());
-    Tensor m = options_.mask.fn()(small, masks);
+    Tensor m = guarded("mask function", small, [&] { return options_.mask.fn()(small, masks); });
     out.mask_rank = m.defined() ? m.rank() : -1;
   }
   if (options_.output_shape) {
@@ -228,18 +260,21 @@ TensorList LambdaLayer::call(const TensorList& inputs, const TensorList&, bool) 
   for (const auto& x : inputs) specs.push_back(x.spec());
   TensorSpec expected = compute_output_spec(specs)[0];
   Tensor out = run(inputs);
-  if (!fits(out.shape(), expected.shape) || out.dtype() != expected.dtype)
-    throw ShapeError({.problem = "the function returned a different kind of tensor than at build time",
-                      .expected = fmt::format("{} (inferred when the layer was built)", expected.str()),
-                      .found = fmt::format("{} for input {}", out.spec().str(), specs_str(specs)),
-                      .hint = "a Lambda must return the same shape and dtype for every batch; check "
-                              "data-dependent branches in the function"});
+  ErrorDetails d{.problem = "the function returned a different kind of tensor than at build time",
+                 .expected = fmt::format("{} (inferred when the layer was built)", expected.str()),
+                 .found = fmt::format("{} for input {}", out.spec().str(), specs_str(specs)),
+                 .hint =
+                     "a Lambda must return the same shape and dtype for every batch; check "
+                     "data-dependent branches in the function"};
+  if (!fits(out.shape(), expected.shape)) throw ShapeError(d);
+  if (out.dtype() != expected.dtype) throw DTypeError(d);
   return {out};
 }
 
 std::optional<TensorList> LambdaLayer::compute_mask(const TensorList& inputs, const TensorList& masks) {
   if (options_.mask.drops()) return TensorList{Tensor()};
-  if (options_.mask.fn()) return TensorList{options_.mask.fn()(inputs, masks)};
+  if (options_.mask.fn())
+    return TensorList{guarded("mask function", inputs, [&] { return options_.mask.fn()(inputs, masks); })};
   return std::nullopt;
 }
 

@@ -2,6 +2,7 @@
 #include "lamina/layers/layer.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <map>
@@ -25,6 +26,12 @@ std::map<std::string, int>& name_counts() {
   return counts;
 }
 thread_local bool g_learning_phase = false;
+
+// Physical memory in bytes, or 0 when the system does not say.
+std::int64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<std::int64_t>(pages) * page : 0;
+}
 }  // namespace
 
 std::string snake_case(const std::string& type) {
@@ -123,9 +130,26 @@ Variable Layer::add_weight(const std::string& name, const Shape& shape, const In
                         .expected = "known dimensions (the layer's input feature sizes must be known)",
                         .found = shape.str(),
                         .hint = "give Input() a shape whose non-batch dimensions are known"});
+  // Sizes come from options (units, input_dim, num_heads...): a typo must not overflow the
+  // element count or reach the allocator with a request no machine can satisfy.
+  check_allocation(fmt::format("weight '{}'", name), shape, dtype,
+                   "check the layer's sizes (units, input_dim, output_dim, num_heads, key_dim)");
   Variable v(name_ + "/" + name, init(shape, dtype, generator_), trainable && trainable_);
   weights_.push_back(v);
   return v;
+}
+
+void Layer::check_allocation(const std::string& what, const Shape& shape, DType dtype, const std::string& hint) const {
+  std::int64_t bytes = static_cast<std::int64_t>(itemsize(dtype));
+  bool overflow = false;
+  for (auto d : shape) overflow = overflow || __builtin_mul_overflow(bytes, d, &bytes);
+  const std::int64_t memory = physical_memory_bytes();
+  if (overflow || (memory > 0 && bytes > memory))
+    throw ValueError({.problem = fmt::format("{} is too large to allocate", what),
+                      .expected = fmt::format("at most this machine's memory, {} bytes", memory),
+                      .found = overflow ? fmt::format("shape {}, more than 2^63 bytes", shape.str())
+                                        : fmt::format("shape {}, {} bytes", shape.str(), bytes),
+                      .hint = hint});
 }
 
 void Layer::track_layer(std::shared_ptr<Layer> layer) { sublayers_.push_back(std::move(layer)); }

@@ -167,7 +167,7 @@ Tensor BatchNormalizationLayer::call(const Tensor& x, const Tensor&, bool traini
   // Mask-aware: padded entries are left out of both statistics.
   Tensor mu = mean(x, reduced, true).without_mask();
   Tensor variance = mean(square(x - mu), reduced, true).without_mask();
-  if (!x.is_symbolic()) {
+  if (!x.is_symbolic() && x.numel() > 0) {  // an empty batch has no statistics to move towards
     // Keras: moving = moving * momentum + batch * (1 - momentum), off the tape.
     const double m = options_.momentum;
     const Shape channels{built_shape_[axis_]};

@@ -46,6 +46,9 @@ GlobalMaxPooling1DLayer::GlobalMaxPooling1DLayer(Pooling1DOptions options)
     : GlobalPooling1DLayer("GlobalMaxPooling1D", std::move(options)) {}
 
 Tensor GlobalMaxPooling1DLayer::pool(const Tensor& x, std::int64_t axis, bool keepdims) const {
+  // No steps at all (T = 0): the max op refuses an empty axis; give 0, as for a row whose
+  // steps are all padding -- which is what the mean over an empty axis gives, mask included.
+  if (x.dim(axis) == 0) return mean(x, axis, keepdims);
   return max(x, axis, keepdims);  // skips padded steps
 }
 

@@ -8,14 +8,27 @@
 namespace lamina::layers {
 
 namespace {
+// Product of `dims`, or a ValueError when it does not fit in 64 bits (symbolic shapes and
+// targets can be arbitrarily large without any data).
+std::int64_t checked_product(const std::vector<std::int64_t>& dims, const std::string& what) {
+  std::int64_t n = 1;
+  for (auto d : dims)
+    if (__builtin_mul_overflow(n, d, &n))
+      throw ValueError({.problem = what + " has more elements than a 64-bit count can hold",
+                        .expected = "at most 2^63 - 1 elements per example",
+                        .found = Shape(dims).str(),
+                        .hint = "check the input or target shape for a wrong size"});
+  return n;
+}
+
 // Product of known dims from `begin`; None (-1) when one of them is unknown.
 std::int64_t known_size(const Shape& s, std::int64_t begin) {
-  std::int64_t n = 1;
+  std::vector<std::int64_t> dims;
   for (std::int64_t i = begin; i < s.rank(); ++i) {
     if (s[i] < 0) return None;
-    n *= s[i];
+    dims.push_back(s[i]);
   }
-  return n;
+  return checked_product(dims, fmt::format("an example of input {}", s.str()));
 }
 }  // namespace
 
@@ -28,22 +41,40 @@ Tensor FlattenLayer::call(const Tensor& x, const Tensor&, bool) {
 }
 
 ReshapeLayer::ReshapeLayer(Shape target_shape, std::string name)
-    : Layer("Reshape", std::move(name)), target_(std::move(target_shape)) {}
+    : Layer("Reshape", std::move(name)), target_(std::move(target_shape)) {
+  LayerScope scope(this->name(), type());  // errors name the layer
+  // Checked here, not at the first call: the target is an option, not data.
+  int unknown = 0;
+  for (auto d : target_) {
+    if (d < -1)
+      throw ValueError({.problem = "a target dimension must be >= 0, or -1 for the one to infer",
+                        .expected = "sizes >= 0 and at most one -1, without the batch dimension",
+                        .found = target_.str(),
+                        .hint = "e.g. Reshape(lm::Shape{-1, 8})"});
+    unknown += d == -1;
+  }
+  if (unknown > 1)
+    throw ValueError({.problem = "only one target dimension can be -1",
+                      .expected = "at most one -1",
+                      .found = target_.str(),
+                      .hint = "give every other dimension its size"});
+  given_size();  // a target too large to count fails now
+}
+
+std::int64_t ReshapeLayer::given_size() const {
+  std::vector<std::int64_t> given;
+  for (auto d : target_)
+    if (d != -1) given.push_back(d);
+  return checked_product(given, fmt::format("the target {}", target_.str()));
+}
 
 Tensor ReshapeLayer::call(const Tensor& x, const Tensor&, bool) {
   // Resolve a -1 against the known per-example size, so the batch alone stays unknown.
   Shape target = target_;
-  std::int64_t size = known_size(x.shape(), 1), known = 1, infer = -1;
-  for (std::int64_t i = 0; i < target.rank(); ++i) {
-    if (target[i] == -1) {
-      if (infer >= 0)
-        throw ValueError(
-            {.problem = "only one target dimension can be -1", .expected = "at most one -1", .found = target_.str()});
-      infer = i;
-    } else {
-      known *= target[i];
-    }
-  }
+  const std::int64_t size = known_size(x.shape(), 1), known = given_size();
+  std::int64_t infer = -1;
+  for (std::int64_t i = 0; i < target.rank(); ++i)
+    if (target[i] == -1) infer = i;  // the constructor allows one at most
   if (infer >= 0 && size >= 0) {
     if (known == 0 || size % known != 0)
       throw ShapeError({.problem = "cannot infer the -1 dimension of the target shape",
@@ -67,6 +98,7 @@ Json ReshapeLayer::get_config() const {
 }
 
 RepeatVectorLayer::RepeatVectorLayer(std::int64_t n, std::string name) : Layer("RepeatVector", std::move(name)), n_(n) {
+  LayerScope scope(this->name(), type());  // errors name the layer
   if (n < 0)
     throw ValueError({.problem = "RepeatVector needs n >= 0", .expected = "n >= 0", .found = std::to_string(n)});
 }
@@ -75,7 +107,9 @@ Tensor RepeatVectorLayer::call(const Tensor& x, const Tensor&, bool) {
   if (x.rank() != 2)
     throw ShapeError(
         {.problem = "RepeatVector repeats (batch, features) vectors", .expected = "rank 2", .found = x.shape().str()});
-  return broadcast_to(expand_dims(x, 1), Shape{x.dim(0), n_, x.dim(1)});
+  const Shape out{x.dim(0), n_, x.dim(1)};
+  if (!x.is_symbolic()) check_allocation("the repeated output", out, x.dtype(), "check n");
+  return broadcast_to(expand_dims(x, 1), out);
 }
 
 Json RepeatVectorLayer::get_config() const {

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/ops/cast.hpp"
@@ -36,7 +38,7 @@ RecurrentConfig common(const O& o) {
 }
 
 void check_rate(double rate, const char* what) {
-  if (rate < 0.0 || rate >= 1.0)
+  if (!(rate >= 0.0 && rate < 1.0))  // written so that NaN fails too
     throw ValueError({.problem = fmt::format("{} must be a rate in [0, 1)", what),
                       .expected = "0 <= rate < 1",
                       .found = fmt::format("{}", rate)});
@@ -57,6 +59,7 @@ Initializer forget_bias_init(std::int64_t units, Initializer base) {
 
 RNNLayer::RNNLayer(std::string type, std::int64_t units, RecurrentConfig config, std::string name)
     : Layer(std::move(type), std::move(name)), units_(units), config_(std::move(config)) {
+  LayerScope scope(this->name(), this->type());  // errors name the layer
   if (units <= 0)
     throw ValueError({.problem = fmt::format("{} needs a positive number of units", this->type()),
                       .expected = "units >= 1",
@@ -89,6 +92,12 @@ void RNNLayer::build(const std::vector<TensorSpec>& specs) {
                       .hint = "integer token ids go through an Embedding layer first "
                               "(or lm::cast(x, lm::Float32) for numeric features)"});
   const std::int64_t F = x.shape[2], U = units_, G = gates();
+  std::int64_t GU = 0;
+  if (__builtin_mul_overflow(G, U, &GU))  // the gate blocks side by side: G * units columns
+    throw ValueError({.problem = fmt::format("{} units are too many for the kernel's {} gate blocks", U, G),
+                      .expected = fmt::format("units <= {}", std::numeric_limits<std::int64_t>::max() / G),
+                      .found = std::to_string(U),
+                      .hint = "check the units option"});
   if (F < 0)
     throw ShapeError({.problem = "the feature size of the input must be known",
                       .expected = "(batch, time, features) with known features",

@@ -8,15 +8,17 @@ namespace lamina::layers {
 
 TimeDistributedLayer::TimeDistributedLayer(LayerRef inner, std::string name)
     : Layer("TimeDistributed", std::move(name)), inner_(std::move(inner)) {
+  LayerScope scope(this->name(), type());  // errors name the layer
   if (!inner_.ptr())
     throw ValueError({.problem = "TimeDistributed needs a layer", .expected = "a layer", .found = "an empty handle"});
   track_layer(inner_.ptr());
 }
 
 namespace {
-// (B, T, rest...) -> (-1, rest...): -1 folds the (possibly unknown) batch and time.
+// (B, T, rest...) -> (B * T, rest...), or (-1, rest...) when B or T is unknown (symbolic).
+// Known sizes are spelt out: with zero-size steps (rest holding a 0) a -1 cannot be inferred.
 Shape folded(const Shape& s) {
-  std::vector<std::int64_t> dims{-1};
+  std::vector<std::int64_t> dims{s[0] >= 0 && s[1] >= 0 ? s[0] * s[1] : -1};
   dims.insert(dims.end(), s.begin() + 2, s.end());
   return Shape(dims);
 }

@@ -34,13 +34,17 @@ ActivationFn get(const std::string& name);
 }  // namespace activations
 
 // An activation given by name ("relu") or as a callable; remembers its name for configs.
+// An empty callable (a default std::function, a null pointer) is a ValueError here rather
+// than std::bad_function_call at the first call.
 class ActivationSpec {
  public:
   ActivationSpec(const char* name) : ActivationSpec(std::string(name)) {}
   ActivationSpec(const std::string& name);
   template <class F>
   requires std::is_invocable_r_v<Tensor, F, const Tensor&> ActivationSpec(F f, std::string name = "custom")
-      : name_(std::move(name)), fn_(std::move(f)) {}
+      : name_(std::move(name)), fn_(std::move(f)) {
+    if (!fn_) reject_empty();
+  }
 
   Tensor operator()(const Tensor& x) const { return fn_(x); }
   const std::string& name() const { return name_; }
@@ -49,6 +53,8 @@ class ActivationSpec {
   bool is_builtin() const { return by_name_; }
 
  private:
+  [[noreturn]] void reject_empty() const;
+
   std::string name_;
   ActivationFn fn_;
   bool by_name_ = false;

@@ -13,11 +13,12 @@ namespace lamina {
 using Initializer = std::function<Tensor(const Shape& shape, DType dtype, Generator& gen)>;
 
 // An initializer given by Keras name ("glorot_uniform") or as a callable; remembers its name.
+// An empty callable is a ValueError here rather than std::bad_function_call at build time.
 class InitializerSpec {
  public:
   InitializerSpec(const char* name) : InitializerSpec(std::string(name)) {}
   InitializerSpec(const std::string& name);
-  InitializerSpec(Initializer fn, std::string name = "custom") : name_(std::move(name)), fn_(std::move(fn)) {}
+  InitializerSpec(Initializer fn, std::string name = "custom");
   const std::string& name() const { return name_; }
   const Initializer& fn() const { return fn_; }
   operator const Initializer&() const { return fn_; }

@@ -75,7 +75,8 @@ class LambdaLayer : public Layer {
 
  private:
   TensorSpec infer(const std::vector<TensorSpec>& input_specs);
-  Tensor run(const TensorList& inputs) const;
+  Tensor invoke(const TensorList& inputs) const;  // fn_, other exceptions than lamina's made ValueErrors
+  Tensor run(const TensorList& inputs) const;     // invoke, and an undefined result is a ValueError
 
   LambdaListFn fn_;
   std::string function_name_;
@@ -86,9 +87,11 @@ class LambdaLayer : public Layer {
 
 class Lambda : public LayerHandle<LambdaLayer> {
  public:
+  // An empty fn stays empty, so LambdaLayer refuses it instead of wrapping it.
   Lambda(LambdaFn fn, LambdaOptions options = {})
-      : LayerHandle(std::make_shared<LambdaLayer>([f = std::move(fn)](const TensorList& in) { return f(in.at(0)); },
-                                                  std::move(options))) {}
+      : LayerHandle(std::make_shared<LambdaLayer>(
+            fn ? LambdaListFn([f = std::move(fn)](const TensorList& in) { return f(in.at(0)); }) : LambdaListFn(),
+            std::move(options))) {}
   Lambda(LambdaListFn fn, LambdaOptions options = {})
       : LayerHandle(std::make_shared<LambdaLayer>(std::move(fn), std::move(options))) {}
   // The function registered with register_lambda under `function_name`.

@@ -91,6 +91,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // This layer's own random stream (dropout, initializers), seeded at construction.
   Generator& generator() { return generator_; }
   void check_input_count(const TensorList& inputs, std::size_t expected) const;
+  // ValueError when a tensor of `shape` would not fit in memory (or its size overflows):
+  // sizes taken from options must not reach the allocator unchecked.
+  void check_allocation(const std::string& what, const Shape& shape, DType dtype, const std::string& hint) const;
 
  private:
   TensorList call_concrete(const TensorList& inputs, const TensorList& masks, bool training);

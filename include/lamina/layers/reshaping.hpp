@@ -29,6 +29,8 @@ class ReshapeLayer : public Layer {
   Json get_config() const override;
 
  private:
+  std::int64_t given_size() const;  // product of the target sizes other than -1
+
   Shape target_;
 };
 class Reshape : public LayerHandle<ReshapeLayer> {

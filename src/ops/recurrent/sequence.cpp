@@ -135,7 +135,7 @@ TensorList forward(const char* op, const Problem& p, const SequenceInputs& in, c
   else
     last_output(*w, hp, yp);
 
-  if (p.return_sequences && !m.empty()) {
+  if (p.return_sequences && mask.defined()) {  // not !m.empty(): with T = 0 the (B, 0) mask is empty but given
     // The output mask follows the outputs: in processing order (reversed under go_backwards).
     std::vector<bool> om(m.size());
     for (std::int64_t b = 0; b < p.B; ++b)
