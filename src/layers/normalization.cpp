@@ -167,7 +167,9 @@ Tensor BatchNormalizationLayer::call(const Tensor& x, const Tensor&, bool traini
   // Mask-aware: padded entries are left out of both statistics.
   Tensor mu = mean(x, reduced, true).without_mask();
   Tensor variance = mean(square(x - mu), reduced, true).without_mask();
-  if (!x.is_symbolic() && x.numel() > 0) {  // an empty batch has no statistics to move towards
+  // An empty batch, or one that is all padding, has no statistics to move towards.
+  const bool has_values = !x.is_symbolic() && x.numel() > 0 && (!x.has_mask() || any(x.mask()).item<bool>());
+  if (has_values) {
     // Keras: moving = moving * momentum + batch * (1 - momentum), off the tape.
     const double m = options_.momentum;
     const Shape channels{built_shape_[axis_]};

@@ -166,6 +166,10 @@ TEST(BatchNormalization, MaskedBatchStatisticsUseValidEntriesOnly) {
   EXPECT_VALUES(bn->moving_variance().value(), {0.99 + (2.0 / 3) * 0.01}, kTol);
   // Inference keeps the mask too.
   EXPECT_MASK(bn(x), lm::Shape({2, 3}), {true, true, false, true, false, false});
+  // A batch that is all padding leaves the moving statistics where they were.
+  bn(x.with_mask(bools({false, false, false, false, false, false}, {2, 3})), {.training = true});
+  EXPECT_VALUES(bn->moving_mean().value(), {2 * 0.01}, kTol);
+  EXPECT_VALUES(bn->moving_variance().value(), {0.99 + (2.0 / 3) * 0.01}, kTol);
 }
 
 TEST(BatchNormalization, ChannelsFirstAxis) {
