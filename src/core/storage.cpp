@@ -69,10 +69,12 @@ BlockCache& cache() {
   return *c;
 }
 
-// RAM plus swap: a request beyond it can never be filled. glibc usually refuses it, but
-// with overcommit it may succeed and the process is killed while writing it, and
-// AddressSanitizer aborts on huge requests instead of returning null. 0: unknown.
-std::size_t memory_limit() {
+}  // namespace
+
+// A request beyond RAM plus swap can never be filled. glibc usually refuses it, but with
+// overcommit it may succeed and the process is killed while writing it, and
+// AddressSanitizer aborts on huge requests instead of returning null.
+std::size_t memory_limit_bytes() {
   static const std::size_t limit = [] {
 #ifdef __linux__
     struct sysinfo info {};
@@ -88,6 +90,8 @@ std::size_t memory_limit() {
   return limit;
 }
 
+namespace {
+
 std::size_t capacity_for(std::size_t nbytes) {
   std::size_t rounded = (nbytes + kAlign - 1) / kAlign * kAlign;
   if (rounded == 0) rounded = kAlign;
@@ -97,7 +101,7 @@ std::size_t capacity_for(std::size_t nbytes) {
 }  // namespace
 
 std::shared_ptr<Storage> Storage::allocate(std::size_t nbytes) {
-  const std::size_t limit = memory_limit();
+  const std::size_t limit = memory_limit_bytes();
   if (nbytes > std::numeric_limits<std::size_t>::max() / 2 || (limit > 0 && nbytes > limit))
     throw ValueError({.problem = "out of memory: the tensor is larger than this machine's memory",
                       .expected = limit > 0 ? std::to_string(limit) + " bytes at most (RAM + swap)"

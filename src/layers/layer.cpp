@@ -2,7 +2,6 @@
 #include "lamina/layers/layer.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <map>
@@ -11,6 +10,7 @@
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/core/recording.hpp"
+#include "lamina/core/storage.hpp"
 
 namespace lamina {
 
@@ -26,12 +26,6 @@ std::map<std::string, int>& name_counts() {
   return counts;
 }
 thread_local bool g_learning_phase = false;
-
-// Physical memory in bytes, or 0 when the system does not say.
-std::int64_t physical_memory_bytes() {
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page > 0 ? static_cast<std::int64_t>(pages) * page : 0;
-}
 }  // namespace
 
 std::string snake_case(const std::string& type) {
@@ -143,10 +137,10 @@ void Layer::check_allocation(const std::string& what, const Shape& shape, DType 
   std::int64_t bytes = static_cast<std::int64_t>(itemsize(dtype));
   bool overflow = false;
   for (auto d : shape) overflow = overflow || __builtin_mul_overflow(bytes, d, &bytes);
-  const std::int64_t memory = physical_memory_bytes();
+  const auto memory = static_cast<std::int64_t>(memory_limit_bytes());
   if (overflow || (memory > 0 && bytes > memory))
     throw ValueError({.problem = fmt::format("{} is too large to allocate", what),
-                      .expected = fmt::format("at most this machine's memory, {} bytes", memory),
+                      .expected = fmt::format("at most this machine's memory (RAM + swap), {} bytes", memory),
                       .found = overflow ? fmt::format("shape {}, more than 2^63 bytes", shape.str())
                                         : fmt::format("shape {}, {} bytes", shape.str(), bytes),
                       .hint = hint});

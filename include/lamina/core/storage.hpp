@@ -5,6 +5,10 @@
 
 namespace lamina {
 
+// RAM plus swap in bytes (0: the system does not say): no allocation beyond it can be
+// filled, so Storage::allocate and the layers' size checks refuse it up front.
+std::size_t memory_limit_bytes();
+
 class Storage {
  public:
   // Uninitialised storage of `nbytes` (rounded up to 64; zero bytes still gets a valid pointer).
