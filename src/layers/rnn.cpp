@@ -103,6 +103,21 @@ void RNNLayer::build(const std::vector<TensorSpec>& specs) {
                       .expected = "(batch, time, features) with known features",
                       .found = x.shape.str(),
                       .hint = "give Input() the feature size, e.g. lm::Input({lm::None, 8})"});
+  // A callable activation is tried now, on a symbolic (batch, units) tensor, so one that
+  // changes the shape or dtype fails at build time rather than mid-sequence.
+  auto check_activation = [&](const ActivationSpec& a, const char* option) {
+    if (a.is_builtin()) return;
+    const TensorSpec in{Shape{-1, U}, x.dtype};
+    const Tensor out = a(placeholder(in));
+    if (!out.defined() || out.spec().shape != in.shape || out.dtype() != in.dtype)
+      throw ShapeError(
+          {.problem = fmt::format("the {} '{}' does not keep its input's shape and dtype", option, a.name()),
+           .expected = fmt::format("an elementwise function: {} -> {}", in.str(), in.str()),
+           .found = out.defined() ? out.spec().str() : "an empty tensor",
+           .hint = "an activation maps each gate value to one value (e.g. lm::tanh(t))"});
+  };
+  check_activation(config_.activation, "activation");
+  if (type() != "SimpleRNN") check_activation(config_.recurrent_activation, "recurrent_activation");
   kernel_ = add_weight("kernel", Shape{F, G * U}, config_.kernel_initializer, true, x.dtype);
   recurrent_kernel_ = add_weight("recurrent_kernel", Shape{U, G * U}, config_.recurrent_initializer, true, x.dtype);
   if (!config_.use_bias) return;

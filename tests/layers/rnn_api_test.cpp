@@ -279,6 +279,22 @@ TEST(RnnComposite, SwishLstmAndGruGradcheckWithMask) {
   }
 }
 
+TEST(RnnComposite, CallableActivationThatChangesTheShapeFailsAtBuild) {
+  // A "softmax over the batch" style mistake: the callable reduces its input. It is caught
+  // when the layer is built on the symbolic input, before any data.
+  auto bad = lm::ActivationSpec([](const lm::Tensor& t) { return lm::sum(t, 1); }, "row_sum");
+  EXPECT_LAMINA_ERROR(LSTM(4, {.recurrent_activation = bad, .name = "bad_act"})(lm::Input({lm::None, 3})),
+                      lm::ShapeError, {
+                        EXPECT_THAT(msg, HasSubstr("'bad_act' (LSTM)"));
+                        EXPECT_THAT(msg, HasSubstr("recurrent_activation 'row_sum'"));
+                        EXPECT_THAT(msg, HasSubstr("float32 (None, 4)"));
+                        EXPECT_THAT(msg, HasSubstr("found:    float32 (None,)"));
+                      });
+  auto to_int = lm::ActivationSpec([](const lm::Tensor& t) { return lm::cast(t, lm::Int32); }, "to_int");
+  EXPECT_LAMINA_ERROR(GRU(2, {.activation = to_int})(lm::ones({1, 2, 3})), lm::ShapeError,
+                      { EXPECT_THAT(msg, HasSubstr("int32 (None, 2)")); });
+}
+
 TEST(RnnComposite, SymbolicSpecsAreTheFusedOnes) {
   auto x = lm::Input({lm::None, 8}).with_mask(lm::Input({lm::None}, lm::Bool));
   EXPECT_EQ(LSTM(16, {.activation = "gelu", .return_sequences = true})(x).spec().str(),
