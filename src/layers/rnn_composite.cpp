@@ -35,21 +35,19 @@ TensorList steps(const Tensor& t) {
 TensorList composite_sequence(const CompositeCell& cell, const Tensor& x_in, const Tensor& mask_in, const Tensor& h0,
                               const Tensor& c0, const Tensor& W, const Tensor& R, const Tensor& b,
                               const RecurrentOptions& o) {
-  // Any fused activation stands in for the real ones: the specs do not depend on them.
+  // Any fused activation stands in for the real ones wherever the fused op runs.
   RecurrentOptions stand_in = o;
   stand_in.activation = "tanh";
   stand_in.recurrent_activation = "sigmoid";
   const bool lstm = cell.type == "LSTM", gru = cell.type == "GRU";
-  std::vector<TensorSpec> specs;
-  {
-    TensorList outs = fused(cell.type, placeholder_of(x_in), placeholder_of(mask_in), placeholder_of(h0),
-                            placeholder_of(c0), placeholder_of(W), placeholder_of(R), placeholder_of(b), stand_in);
-    for (const auto& t : outs) specs.push_back(t.spec());
-  }
+  // Symbolic inputs: the fused op infers the specs (they do not depend on the activations).
+  if (x_in.defined() && x_in.is_symbolic()) return fused(cell.type, x_in, mask_in, h0, c0, W, R, b, stand_in);
+  // Concrete ones: the fused op checks the arguments on placeholders, so errors are its own.
+  fused(cell.type, placeholder_of(x_in), placeholder_of(mask_in), placeholder_of(h0), placeholder_of(c0),
+        placeholder_of(W), placeholder_of(R), placeholder_of(b), stand_in);
   const std::int64_t B = x_in.dim(0), T = x_in.dim(1), U = R.dim(0);
-  // Symbolic inputs, or no step to run (no activation is ever applied): the fused op's
-  // result is exact.
-  if (x_in.is_symbolic() || T == 0) return fused(cell.type, x_in, mask_in, h0, c0, W, R, b, stand_in);
+  // No step to run, so no activation is ever applied: the fused op's result is exact.
+  if (T == 0) return fused(cell.type, x_in, mask_in, h0, c0, W, R, b, stand_in);
 
   const DType dt = x_in.dtype();
   // (B, T) step validity, or undefined when every step is valid.
@@ -125,8 +123,7 @@ TensorList composite_sequence(const CompositeCell& cell, const Tensor& x_in, con
   }
 
   Tensor output = o.return_sequences ? stack(outputs, 1) : last;
-  const TensorSpec& out_spec = specs.at(0);
-  if (out_spec.has_mask() && mask.defined())  // as the fused op: the (B, T) mask, in processing order
+  if (o.return_sequences && mask.defined())  // as the fused op: the (B, T) mask, in processing order
     output = output.with_mask(o.go_backwards ? flip(mask, {1}) : mask);
   TensorList result{output, h};
   if (lstm) result.push_back(c);

@@ -19,8 +19,8 @@ struct CompositeCell {
 };
 
 // Arguments, results and checks exactly as simple_rnn_sequence / lstm_sequence /
-// gru_sequence (c0 only for LSTM). The fused op validates the arguments and infers the
-// output specs on placeholders first, so errors and specs are the fused op's.
+// gru_sequence (c0 only for LSTM). The fused op validates the arguments (on placeholders)
+// and gives the symbolic results, so errors and specs are the fused op's.
 TensorList composite_sequence(const CompositeCell& cell, const Tensor& x, const Tensor& mask, const Tensor& h0,
                               const Tensor& c0, const Tensor& kernel, const Tensor& recurrent_kernel,
                               const Tensor& bias, const RecurrentOptions& options);
