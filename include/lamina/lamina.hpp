@@ -41,3 +41,6 @@
 #include "lamina/ops/recurrent.hpp"
 #include "lamina/ops/reduce.hpp"
 #include "lamina/ops/shape.hpp"
+#include "lamina/train/optimizer.hpp"
+#include "lamina/train/optimizers.hpp"
+#include "lamina/train/schedules.hpp"

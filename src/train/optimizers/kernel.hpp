@@ -1,0 +1,108 @@
+#pragma once
+// Internal: the one-pass update loop every built-in optimizer's rule runs in.
+//
+// update_elementwise<T, N>(u, slots, rule) reads the gradient, the variable and its N slots
+// once, calls rule(g, w, s) per element -- g the clipped gradient, w the variable after
+// weight decay, s the slot values, all as locals the rule updates -- and writes fresh
+// buffers that are then assigned to the variable and the slots. No allocation per element,
+// no tensor ops; elementwise, so the result does not depend on the thread count.
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+#include "core/parallel.hpp"
+#include "lamina/core/dtype.hpp"
+#include "lamina/core/tensor.hpp"
+#include "lamina/core/variable.hpp"
+#include "lamina/train/optimizer.hpp"
+#include "lamina/train/optimizers.hpp"
+
+namespace lamina::optimizers::detail {
+
+inline constexpr std::int64_t kUpdateGrain = 1 << 14;
+
+// max that propagates NaN from either side, like Keras's ops.maximum.
+template <class T>
+inline T nan_max(T a, T b) {
+  return (a < b || b != b) ? b : a;
+}
+
+enum class GradMode { Plain, Scale, Clamp };
+
+template <class T, GradMode M, bool Decay, std::size_t N, class Rule>
+void update_loop(std::int64_t n, const T* grad, const T* w_in, T* w_out, const std::array<const T*, N>& s_in,
+                 const std::array<T*, N>& s_out, T scale, T clip, T wd, T lr, const Rule& rule) {
+  lamina::detail::parallel_for(n, kUpdateGrain, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      T g = grad[i];
+      if constexpr (M == GradMode::Scale) g = g * scale;
+      // min(max(g, -c), c) keeps NaN, as Keras's ops.clip.
+      if constexpr (M == GradMode::Clamp) g = std::min(std::max(g, -clip), clip);
+      T w = w_in[i];
+      if constexpr (Decay) w = w - w * wd * lr;  // Keras: variable - variable * wd * lr
+      std::array<T, N> s;
+      for (std::size_t k = 0; k < N; ++k) s[k] = s_in[k][i];
+      rule(g, w, s);
+      w_out[i] = w;
+      for (std::size_t k = 0; k < N; ++k) s_out[k][i] = s[k];
+    }
+  });
+}
+
+template <class T, std::size_t N, class Rule>
+void update_elementwise(const VariableUpdate& u, const std::array<Variable, N>& slots, const Rule& rule) {
+  const Variable& var = u.variable;
+  const Shape& shape = var.shape();
+  const std::int64_t n = shape.numel();
+  Tensor w_old = var.value();
+  Tensor w_new = lamina::detail::empty(shape, var.dtype());
+  std::array<Tensor, N> s_old, s_new;
+  std::array<const T*, N> s_in;
+  std::array<T*, N> s_out;
+  for (std::size_t k = 0; k < N; ++k) {
+    s_old[k] = slots[k].value();
+    s_new[k] = lamina::detail::empty(shape, var.dtype());
+    s_in[k] = s_old[k].template data<T>();
+    s_out[k] = lamina::detail::mutable_data<T>(s_new[k]);
+  }
+  const T* g = u.gradient.template data<T>();
+  const T* w_in = w_old.template data<T>();
+  T* w_out = lamina::detail::mutable_data<T>(w_new);
+  const T scale = static_cast<T>(u.grad_scale), clip = static_cast<T>(u.grad_clip);
+  const T wd = static_cast<T>(u.weight_decay_rate), lr = static_cast<T>(u.learning_rate);
+  auto run = [&]<GradMode M>() {
+    if (u.weight_decay)
+      update_loop<T, M, true, N>(n, g, w_in, w_out, s_in, s_out, scale, clip, wd, lr, rule);
+    else
+      update_loop<T, M, false, N>(n, g, w_in, w_out, s_in, s_out, scale, clip, wd, lr, rule);
+  };
+  if (u.grad_clip > 0)
+    run.template operator()<GradMode::Clamp>();
+  else if (u.grad_scale != 1.0)
+    run.template operator()<GradMode::Scale>();
+  else
+    run.template operator()<GradMode::Plain>();
+  var.assign(w_new);
+  for (std::size_t k = 0; k < N; ++k) slots[k].assign(s_new[k]);
+}
+
+// Calls f.template operator()<T>() with T = float or double (build() admits nothing else).
+template <class F>
+void with_float_type(DType dtype, F&& f) {
+  if (dtype == Float64)
+    f.template operator()<double>();
+  else
+    f.template operator()<float>();
+}
+
+// The base options of an optimizer's options struct.
+template <class O>
+OptimizerOptions base_options(const O& o) {
+  return {.weight_decay = o.weight_decay,
+          .clipnorm = o.clipnorm,
+          .clipvalue = o.clipvalue,
+          .global_clipnorm = o.global_clipnorm,
+          .name = o.name};
+}
+
+}  // namespace lamina::optimizers::detail
