@@ -222,13 +222,6 @@ void Optimizer::refresh_weight_decay_flags() {
 
 // ---- one step -----------------------------------------------------------------------------
 
-void Optimizer::apply_gradients(const std::vector<std::optional<Tensor>>& grads, const std::vector<Variable>& vars) {
-  TensorList g;
-  g.reserve(grads.size());
-  for (const auto& x : grads) g.push_back(x ? *x : Tensor());
-  apply_gradients(g, vars);
-}
-
 void Optimizer::check_step(const TensorList& grads, const std::vector<Variable>& vars,
                            std::vector<std::size_t>& index) const {
   if (grads.size() != vars.size())

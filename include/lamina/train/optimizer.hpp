@@ -91,8 +91,16 @@ class Optimizer {
   // The first call builds the optimizer on `vars`; later calls may pass any of those variables.
   // Every check runs before anything changes, so a failed call leaves the state as it was.
   void apply_gradients(const TensorList& grads, const std::vector<Variable>& vars);
-  // The same with GradientTape::gradient's result (nullopt = undefined).
-  void apply_gradients(const std::vector<std::optional<Tensor>>& grads, const std::vector<Variable>& vars);
+  // The same with GradientTape::gradient's result (nullopt = undefined). A template only so
+  // that braced lists `apply_gradients({g1, g2}, vars)` pick the TensorList overload.
+  template <class G>
+  requires std::same_as<G, std::optional<Tensor>>
+  void apply_gradients(const std::vector<G>& grads, const std::vector<Variable>& vars) {
+    TensorList g;
+    g.reserve(grads.size());
+    for (const auto& x : grads) g.push_back(x ? *x : Tensor());
+    apply_gradients(g, vars);
+  }
 
   // Creates the slot variables (float32/float64 variables only; DTypeError otherwise).
   // Idempotent for variables it was built with; other variables are a ValueError.
