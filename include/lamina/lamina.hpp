@@ -41,3 +41,7 @@
 #include "lamina/ops/recurrent.hpp"
 #include "lamina/ops/reduce.hpp"
 #include "lamina/ops/shape.hpp"
+#include "lamina/train/loss.hpp"
+#include "lamina/train/losses.hpp"
+#include "lamina/train/metric.hpp"
+#include "lamina/train/metrics.hpp"

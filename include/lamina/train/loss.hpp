@@ -100,6 +100,11 @@ struct SparseCrossentropyOptions {
   std::int64_t axis = -1;                    // the class axis of y_pred
 };
 
+// y_pred in a floating dtype with its masked positions set to 1, and y_true without its
+// mask and with 0 at the positions y_pred masks (where y_true's leading dims line up with
+// y_pred's mask). The metrics use it too, so padding may hold anything.
+std::pair<Tensor, Tensor> sanitize_masked(const Tensor& y_true, const Tensor& y_pred);
+
 // Squeezes or expands the last axis when the ranks differ by exactly one and the longer
 // one ends in 1 (Keras's squeeze_or_expand_to_same_rank).
 std::pair<Tensor, Tensor> squeeze_or_expand_to_same_rank(const Tensor& x1, const Tensor& x2, bool expand_rank_1 = true);

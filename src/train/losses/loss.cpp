@@ -47,6 +47,28 @@ std::pair<Tensor, Tensor> squeeze_or_expand_to_same_rank(const Tensor& x1, const
   return {a, b};
 }
 
+std::pair<Tensor, Tensor> sanitize_masked(const Tensor& y_true, const Tensor& y_pred) {
+  Tensor pred = is_floating(y_pred.dtype()) ? y_pred : cast(y_pred, Float32);
+  Tensor truth = y_true.without_mask();  // as Keras, only y_pred's mask counts
+  if (!pred.has_mask()) return {truth, pred};
+  Tensor m = pred.mask();
+  // Masked positions may hold anything (NaN, inf, out-of-range labels): select them away
+  // before any arithmetic, so neither the loss nor its gradient can see them.
+  pred = fill_masked(pred, 1);
+  std::int64_t r = std::min(m.rank(), truth.rank());
+  if (r == 0) return {truth, pred};
+  Tensor keep = m;
+  if (r < m.rank()) {  // y_true is shorter than the mask: zero it only where every y_pred entry is masked
+    Axes trailing;
+    for (std::int64_t a = r; a < m.rank(); ++a) trailing.push_back(a);
+    keep = any(m, trailing);
+  }
+  for (std::int64_t a = 0; a < r; ++a)
+    if (!dims_agree(keep.shape()[a], truth.shape()[a])) return {truth, pred};  // the loss reports the mismatch
+  truth = where(full_mask(truth.with_mask(keep)), truth, 0);
+  return {truth, pred};
+}
+
 Loss::Loss(std::string type, std::string name) : type_(std::move(type)), name_(std::move(name)) {}
 Loss::~Loss() = default;
 
@@ -67,25 +89,8 @@ Loss::Inputs Loss::sanitize(const Tensor& y_true, const Tensor& y_pred) const {
                       .expected = "two defined tensors",
                       .found = !y_true.defined() ? "an undefined y_true" : "an undefined y_pred",
                       .hint = "pass the targets and the model's outputs"});
-  Tensor pred = is_floating(y_pred.dtype()) ? y_pred : cast(y_pred, Float32);
-  Tensor truth = y_true.without_mask();  // as Keras, only y_pred's mask counts
-  if (!pred.has_mask()) return {truth, pred};
-  Tensor m = pred.mask();
-  // Masked positions may hold anything (NaN, inf, out-of-range labels): select them away
-  // before any arithmetic, so neither the loss nor its gradient can see them.
-  pred = fill_masked(pred, 1);
-  std::int64_t r = std::min(m.rank(), truth.rank());
-  if (r == 0) return {truth, pred};
-  Tensor keep = m;
-  if (r < m.rank()) {  // y_true is shorter than the mask: zero it only where every y_pred entry is masked
-    Axes trailing;
-    for (std::int64_t a = r; a < m.rank(); ++a) trailing.push_back(a);
-    keep = any(m, trailing);
-  }
-  for (std::int64_t a = 0; a < r; ++a)
-    if (!dims_agree(keep.shape()[a], truth.shape()[a])) return {truth, pred};  // the loss reports the mismatch
-  truth = where(full_mask(truth.with_mask(keep)), truth, 0);
-  return {truth, pred};
+  auto [t, p] = sanitize_masked(y_true, y_pred);
+  return {t, p};
 }
 
 Loss::Inputs Loss::dense_inputs(const Tensor& y_true, const Tensor& y_pred) const {
