@@ -1,0 +1,25 @@
+#pragma once
+// NumPy's .npy array files (format versions 1.0, 2.0 and 3.0):
+//   "\x93NUMPY", major, minor, header length (2 bytes LE in 1.0, 4 bytes in 2.0/3.0),
+//   a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+//   padded with spaces and ended by '\n', then the raw array data.
+// Reading: '<f4' -> Float32, '<f8' -> Float64, '<i4' -> Int32, '<i8' -> Int64, '|b1' -> Bool;
+// '|i1', '|u1', '<i2', '<u2' -> Int32 and '<u4' -> Int64 (widened, exact); big-endian ('>')
+// variants are byte-swapped; fortran_order True arrays are transposed into C (row-major) order.
+// Everything else (float16, uint64, complex, strings, objects, structured dtypes) is refused
+// with a ValueError. The data must be exactly the size the header declares.
+// Writing: version 1.0 (2.0 only when a header would not fit in 1.0's 65535 bytes), C order,
+// little-endian, values only (a tensor's mask is not stored). docs/file-format.md has details.
+#include <string>
+#include <string_view>
+
+#include "lamina/core/tensor.hpp"
+
+namespace lamina::io {
+
+Tensor decode_npy(std::string_view bytes, const std::string& source_name = "<memory>");
+Tensor load_npy(const std::string& path);
+std::string encode_npy(const Tensor& t);
+void save_npy(const std::string& path, const Tensor& t);  // atomic (write_file_atomic)
+
+}  // namespace lamina::io
