@@ -7,6 +7,7 @@
 
 #include "lamina/core/error.hpp"
 #include "lamina/core/recording.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -152,7 +153,8 @@ Tensor full_like(const Tensor& like, Scalar value, std::optional<DType> dtype) {
   if (like.is_symbolic()) {
     TensorSpec spec{like.shape(), dt, like.mask_rank()};
     return symbolic_op("full_like", {like}, spec,
-                       [value, dtype](const TensorList& in) { return full_like(in[0], value, dtype); });
+                       [value, dtype](const TensorList& in) { return full_like(in[0], value, dtype); },
+                       nlohmann::json{{"value", detail::scalar_json(value)}, {"dtype", detail::dtype_attr(dt)}}.dump());
   }
   Tensor out = detail::empty(like.shape(), dt);
   fill(out, value);

@@ -6,6 +6,12 @@
 
 namespace lamina {
 
+std::optional<DType> dtype_from_name(std::string_view name) {
+  for (DType dt : kAllDTypes)
+    if (dtype_name(dt) == name) return dt;
+  return std::nullopt;
+}
+
 std::string_view dtype_name(DType dt) {
   switch (dt) {
     case DType::Bool:

@@ -86,11 +86,13 @@ bool any_symbolic(const TensorList& tensors) {
 }
 
 TensorList symbolic_op(const char* op, const TensorList& inputs, const std::vector<TensorSpec>& specs,
-                       std::function<TensorList(const TensorList&)> replay) {
+                       std::function<TensorList(const TensorList&)> replay, std::string attrs) {
   auto node = std::make_shared<SymbolicNode>();
   node->op = op;
   node->where = current_where();
   node->inputs = inputs;
+  node->output_specs = specs;
+  node->attrs = std::move(attrs);
   node->replay = std::move(replay);
   return symbolic_outputs(std::move(node), specs);
 }
@@ -103,9 +105,10 @@ TensorList symbolic_outputs(std::shared_ptr<const SymbolicNode> node, const std:
 }
 
 Tensor symbolic_op(const char* op, const TensorList& inputs, const TensorSpec& spec,
-                   std::function<Tensor(const TensorList&)> replay) {
-  return symbolic_op(op, inputs, std::vector<TensorSpec>{spec},
-                     [f = std::move(replay)](const TensorList& in) { return TensorList{f(in)}; })[0];
+                   std::function<Tensor(const TensorList&)> replay, std::string attrs) {
+  return symbolic_op(
+      op, inputs, std::vector<TensorSpec>{spec},
+      [f = std::move(replay)](const TensorList& in) { return TensorList{f(in)}; }, std::move(attrs))[0];
 }
 
 }  // namespace lamina

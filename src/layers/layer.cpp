@@ -70,8 +70,9 @@ Tensor Input(const Shape& shape, DType dtype, const std::string& name) {
   dims.insert(dims.end(), shape.begin(), shape.end());
   auto node = std::make_shared<SymbolicNode>();
   node->op = "input";
-  node->name = name.empty() ? unique_layer_name("input") : name;
-  return symbolic_outputs(node, {TensorSpec{Shape(dims), dtype, -1}})[0];
+  node->name = name.empty() ? unique_layer_name("input_layer") : name;  // Keras 3's default
+  node->output_specs = {TensorSpec{Shape(dims), dtype, -1}};
+  return symbolic_outputs(node, node->output_specs)[0];
 }
 
 // ---- Layer ------------------------------------------------------------------------------
@@ -231,6 +232,10 @@ TensorList Layer::call_symbolic(const TensorList& inputs, const CallOptions& opt
   node->owner = self;
   node->where = current_where();
   node->inputs = inputs;
+  node->output_specs = specs;
+  node->attrs = fmt::format(R"({{"training": {}, "explicit_mask": {}}})",
+                            options.training ? (*options.training ? "true" : "false") : "null",
+                            options.mask.defined() ? "true" : "false");
   // Replays the call on concrete values; an explicit mask now rides on the first input.
   node->replay = [self, training = options.training, explicit_mask = options.mask.defined()](const TensorList& in) {
     CallOptions o{.training = training};

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/attrs.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/core/recording.hpp"
 #include "ops/support/kernels.hpp"
@@ -15,7 +16,9 @@ Tensor cast(const Tensor& x, DType dtype) {
   if (x.dtype() == dtype) return x;
   if (x.is_symbolic()) {
     TensorSpec spec{x.shape(), dtype, x.mask_rank()};
-    return symbolic_op("cast", {x}, spec, [dtype](const TensorList& in) { return cast(in[0], dtype); });
+    return symbolic_op(
+        "cast", {x}, spec, [dtype](const TensorList& in) { return cast(in[0], dtype); },
+        nlohmann::json{{"dtype", detail::dtype_attr(dtype)}}.dump());
   }
   Tensor out = visit_dtype(x.dtype(), [&](auto stag) {
     using S = decltype(stag);

@@ -12,6 +12,7 @@
 #include "lamina/ops/compare.hpp"
 #include "lamina/ops/index.hpp"
 #include "ops/support/elementwise_op.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -449,7 +450,8 @@ Tensor clip(const Tensor& x, Scalar lo, Scalar hi) {
   // unary_op (whose replay takes a plain unary function).
   if (x.is_symbolic())
     return symbolic_op("clip", {x}, TensorSpec{x.shape(), dt, x.mask_rank()},
-                       [lo, hi](const TensorList& in) { return clip(in[0], lo, hi); });
+                       [lo, hi](const TensorList& in) { return clip(in[0], lo, hi); },
+                       nlohmann::json{{"lo", detail::scalar_json(lo)}, {"hi", detail::scalar_json(hi)}}.dump());
   return detail::unary_op(
       "clip", nullptr, x, dt, dt,
       [lo, hi](auto v) {

@@ -15,6 +15,7 @@
 #include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/mask_align.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -343,7 +344,8 @@ Tensor gather(const Tensor& params, const Tensor& indices, std::int64_t axis) {
   const std::int64_t mrank = gather_mask_rank(params.spec(), indices.spec(), ax);
   if (any_symbolic({params, indices}))
     return symbolic_op("gather", {params, indices}, TensorSpec{out_shape, params.dtype(), mrank},
-                       [axis](const TensorList& in) { return gather(in[0], in[1], axis); });
+                       [axis](const TensorList& in) { return gather(in[0], in[1], axis); },
+                       nlohmann::json{{"axis", axis}}.dump());
   check_range(indices, ps[ax], "gather", fmt::format("axis {} of params shape {}", ax, ps.str()));
   Tensor out = gather_kernel(params, indices, ax);
   detail::set_mask(out, gather_mask(params, indices, ax, out_shape, mrank));
@@ -493,7 +495,8 @@ Tensor one_hot(const Tensor& indices, std::int64_t depth, DType dtype) {
   Shape out_shape = concat_dims({indices.shape().dims(), {depth}});
   if (indices.is_symbolic())
     return symbolic_op("one_hot", {indices}, TensorSpec{out_shape, dtype, indices.mask_rank()},
-                       [depth, dtype](const TensorList& in) { return one_hot(in[0], depth, dtype); });
+                       [depth, dtype](const TensorList& in) { return one_hot(in[0], depth, dtype); },
+                       nlohmann::json{{"depth", depth}, {"dtype", detail::dtype_attr(dtype)}}.dump());
   Tensor out = detail::empty(out_shape, dtype);
   const std::int64_t n = indices.numel();
   visit_dtype(dtype, [&](auto tag) {

@@ -19,6 +19,7 @@
 #include "lamina/ops/reduce.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/reduce_plan.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -174,7 +175,8 @@ Tensor softmax_impl(const char* op, const Tensor& x, std::int64_t axis) {
   const DType dt = detail::floating(x.dtype());
   if (x.is_symbolic())
     return symbolic_op(op, {x}, TensorSpec{x.shape(), dt, x.mask_rank()},
-                       [axis](const TensorList& in) { return Log ? log_softmax(in[0], axis) : softmax(in[0], axis); });
+                       [axis](const TensorList& in) { return Log ? log_softmax(in[0], axis) : softmax(in[0], axis); },
+                       nlohmann::json{{"axis", axis}}.dump());
 
   Tensor cx = cast(x, dt);
   const Shape& s = cx.shape();

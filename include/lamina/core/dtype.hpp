@@ -2,6 +2,7 @@
 // Element types and the promotion lattice Bool < Int32 < Int64 < Float32 < Float64.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -18,6 +19,8 @@ inline constexpr DType Float64 = DType::Float64;
 inline constexpr DType kAllDTypes[] = {Bool, Int32, Int64, Float32, Float64};
 
 std::string_view dtype_name(DType dt);      // "float32"
+// The dtype named `name` ("float32", ...), or nullopt.
+std::optional<DType> dtype_from_name(std::string_view name);
 std::string_view dtype_constant(DType dt);  // "lm::Float32", for hints that show code
 std::size_t itemsize(DType dt);
 inline bool is_floating(DType dt) { return dt == Float32 || dt == Float64; }

@@ -73,11 +73,13 @@ void notify_variable_read(const Tensor& value, bool trainable);
 bool any_symbolic(const TensorList& tensors);
 
 // Builds symbolic outputs of `specs` for an op on symbolic inputs. `replay` must
-// recompute the same op from concrete inputs passed in the same order.
+// recompute the same op from concrete inputs passed in the same order. `attrs` (a JSON
+// object) holds the op's other arguments, so that a saved model can rebuild the op
+// (model/op_registry.hpp); ops whose behaviour is fixed by their name and inputs pass none.
 TensorList symbolic_op(const char* op, const TensorList& inputs, const std::vector<TensorSpec>& specs,
-                       std::function<TensorList(const TensorList&)> replay);
+                       std::function<TensorList(const TensorList&)> replay, std::string attrs = "");
 Tensor symbolic_op(const char* op, const TensorList& inputs, const TensorSpec& spec,
-                   std::function<Tensor(const TensorList&)> replay);
+                   std::function<Tensor(const TensorList&)> replay, std::string attrs = "");
 // Symbolic outputs of an already filled-in node (layer calls, model inputs).
 TensorList symbolic_outputs(std::shared_ptr<const SymbolicNode> node, const std::vector<TensorSpec>& specs);
 

@@ -39,6 +39,8 @@ struct SymbolicNode {
   std::shared_ptr<void> owner;  // keeps the producing layer alive (layer calls)
   std::string where;            // error context at creation
   TensorList inputs;            // symbolic or concrete (captured constants)
+  std::vector<TensorSpec> output_specs;  // what the outputs were inferred to be
+  std::string attrs;                     // the op's arguments besides its inputs, as JSON ("" if none)
   std::function<TensorList(const TensorList&)> replay;
 };
 

@@ -88,6 +88,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
                       DType dtype = Float32);
   // Nested layers whose weights belong to this one (Bidirectional, TimeDistributed).
   void track_layer(std::shared_ptr<Layer> layer);
+  void untrack_layers() { sublayers_.clear(); }  // a Sequential model rebuilding its list
   // This layer's own random stream (dropout, initializers), seeded at construction.
   Generator& generator() { return generator_; }
   void check_input_count(const TensorList& inputs, std::size_t expected) const;
