@@ -3,6 +3,7 @@
 find_package(OpenMP REQUIRED)
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
+find_package(ZLIB REQUIRED)
 
 # OpenBLAS, OpenMP flavour, linked by full path. We deliberately do not use
 # find_package(BLAS): on Debian it can resolve to the netlib reference BLAS

@@ -11,6 +11,7 @@ packages=(
   libfmt-dev               # formatting
   nlohmann-json3-dev       # JSON (configs, saving)
   libcli11-dev             # command-line parsing for tools
+  zlib1g-dev               # CRC-32 checksums of model files (and, later, zip for .keras)
 )
 
 missing=()

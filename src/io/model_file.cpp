@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include <zlib.h>
+
 #include "lamina/core/error.hpp"
 #include "lamina/io/safetensors.hpp"
 #include "lamina/layers/lambda.hpp"
@@ -20,6 +22,50 @@ constexpr const char* kFormat = "lamina.format";
 constexpr const char* kModelFormat = "lamina.model";
 constexpr const char* kWeightsFormat = "lamina.weights";
 constexpr const char* kVersion = "1";
+constexpr const char* kChecksum = "lamina.checksum";
+
+// CRC-32 over everything the file says -- metadata (but the checksum), tensor names, dtypes,
+// shapes and bytes -- so that a damaged file is refused instead of loading different numbers.
+std::string checksum(const Metadata& meta, const std::vector<NamedTensor>& tensors) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  auto feed = [&](const void* p, std::size_t n) {
+    const auto* bytes = static_cast<const Bytef*>(p);
+    while (n > 0) {  // crc32 takes a 32-bit length
+      auto chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+      crc = crc32(crc, bytes, chunk);
+      bytes += chunk;
+      n -= chunk;
+    }
+  };
+  auto feed_text = [&](const std::string& s) { feed(s.c_str(), s.size() + 1); };
+  for (const auto& [k, v] : meta) {
+    if (k == kChecksum) continue;
+    feed_text(k);
+    feed_text(v);
+  }
+  for (const auto& t : tensors) {
+    feed_text(t.name);
+    feed_text(std::string(dtype_name(t.value.dtype())) + t.value.shape().str());
+    feed(t.value.raw_data(), static_cast<std::size_t>(t.value.numel()) * itemsize(t.value.dtype()));
+  }
+  return fmt::format("{:08x}", static_cast<std::uint32_t>(crc));
+}
+
+void write_file(const std::string& path, const std::vector<NamedTensor>& tensors, Metadata meta) {
+  meta[kChecksum] = checksum(meta, tensors);
+  save_safetensors(path, tensors, meta);
+}
+
+TensorFile read_file_checked(const std::string& path) {
+  TensorFile file = load_safetensors(path);
+  auto it = file.metadata.find(kChecksum);
+  if (it != file.metadata.end() && it->second != checksum(file.metadata, file.tensors))
+    throw ValueError({.problem = fmt::format("'{}' is damaged: its checksum does not match its contents", path),
+                      .expected = "checksum " + it->second,
+                      .found = "checksum " + checksum(file.metadata, file.tensors),
+                      .hint = "the file was changed or corrupted after it was written; use another copy"});
+  return file;
+}
 
 [[noreturn]] void bad_file(const std::string& path, const std::string& problem, const std::string& found,
                            const std::string& hint = "") {
@@ -205,11 +251,11 @@ void save_checkpoint(const Model& model, const std::string& path, const Metadata
   tensors.insert(tensors.end(), opt.begin(), opt.end());
   Metadata meta = model_metadata(model, kModelFormat);
   for (const auto& [k, v] : extra) meta[k] = v;
-  save_safetensors(path, tensors, meta);
+  write_file(path, tensors, meta);
 }
 
 Metadata restore_checkpoint(const Model& model, const std::string& path) {
-  TensorFile file = load_safetensors(path);
+  TensorFile file = read_file_checked(path);
   check_format(path, file, {kModelFormat});
   restore(path, file, model, /*with_optimizer=*/true);
   return file.metadata;
@@ -228,18 +274,18 @@ namespace lamina {
 void Model::save(const std::string& path) const { io::save_checkpoint(*this, path); }
 
 void Model::save_weights(const std::string& path) const {
-  io::save_safetensors(path, io::weight_tensors(*this),
-                       {{io::kFormat, io::kWeightsFormat}, {"lamina.format_version", io::kVersion}});
+  io::write_file(path, io::weight_tensors(*this),
+                 {{io::kFormat, io::kWeightsFormat}, {"lamina.format_version", io::kVersion}});
 }
 
 void Model::load_weights(const std::string& path) const {
-  io::TensorFile file = io::load_safetensors(path);
+  io::TensorFile file = io::read_file_checked(path);
   io::check_format(path, file, {io::kModelFormat, io::kWeightsFormat});
   io::restore(path, file, *this, /*with_optimizer=*/false);
 }
 
 Model load_model(const std::string& path) {
-  io::TensorFile file = io::load_safetensors(path);
+  io::TensorFile file = io::read_file_checked(path);
   io::check_format(path, file, {io::kModelFormat});
   Json config = io::parse_json(path, file.metadata, "lamina.model_config");
   Model model;

@@ -13,6 +13,12 @@ Model::Model(const Tensor& input, const Tensor& output, const std::string& name)
 Model::Model(const TensorList& inputs, const TensorList& outputs, const std::string& name)
     : layer_(std::make_shared<ModelLayer>(inputs, outputs, name)) {}
 
+Model::Model(const Tensor& input, const TensorList& outputs, const std::string& name)
+    : Model(TensorList{input}, outputs, name) {}
+
+Model::Model(const TensorList& inputs, const Tensor& output, const std::string& name)
+    : Model(inputs, TensorList{output}, name) {}
+
 ModelLayer& Model::layer() const {
   if (!layer_)
     throw ValueError({.problem = "this Model handle holds no model",

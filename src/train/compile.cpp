@@ -186,7 +186,7 @@ Json Model::get_compile_config() const {
                        {"metrics", metrics},
                        {"weighted_metrics", weighted}});
   }
-  return {{"optimizer", state->optimizer->get_config()},
+  return {{"optimizer", optimizers::serialize(*state->optimizer)},
           {"outputs", outputs},
           {"shuffle_seed", std::to_string(state->shuffle_seed)}};
 }

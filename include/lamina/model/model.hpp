@@ -92,6 +92,8 @@ class Model {
   Model() = default;
   Model(const Tensor& input, const Tensor& output, const std::string& name = "");
   Model(const TensorList& inputs, const TensorList& outputs, const std::string& name = "");
+  Model(const Tensor& input, const TensorList& outputs, const std::string& name = "");
+  Model(const TensorList& inputs, const Tensor& output, const std::string& name = "");
   explicit Model(std::shared_ptr<ModelLayer> layer) : layer_(std::move(layer)) {}
 
   bool defined() const { return layer_ != nullptr; }

@@ -7,7 +7,9 @@
 //                  .loss = {{"label", "sparse_categorical_crossentropy"}, {"score", "mse"}},
 //                  .loss_weights = {{"label", 1.0}, {"score", 0.5}},
 //                  .metrics = {{"label", {"accuracy"}}}});
+#include <concepts>
 #include <initializer_list>
+#include <type_traits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,7 +35,8 @@ using OptimizerRef = std::shared_ptr<Optimizer>;
 class OptimizerArg {
  public:
   OptimizerArg(const char* name) : value_(std::string(name)) {}
-  OptimizerArg(std::string name) : value_(std::move(name)) {}
+  template <class S>
+  requires std::same_as<std::remove_cvref_t<S>, std::string> OptimizerArg(S&& name) : value_(std::string(name)) {}
   OptimizerArg(optimizers::OptimizerRef optimizer) : value_(std::move(optimizer)) {}
   const std::variant<std::string, optimizers::OptimizerRef>& value() const { return value_; }
 
@@ -44,7 +47,8 @@ class OptimizerArg {
 class LossArg {
  public:
   LossArg(const char* name) : value_(std::string(name)) {}
-  LossArg(std::string name) : value_(std::move(name)) {}
+  template <class S>
+  requires std::same_as<std::remove_cvref_t<S>, std::string> LossArg(S&& name) : value_(std::string(name)) {}
   LossArg(losses::LossRef loss) : value_(std::move(loss)) {}
   const std::variant<std::string, losses::LossRef>& value() const { return value_; }
 
@@ -55,7 +59,8 @@ class LossArg {
 class MetricArg {
  public:
   MetricArg(const char* name) : value_(std::string(name)) {}
-  MetricArg(std::string name) : value_(std::move(name)) {}
+  template <class S>
+  requires std::same_as<std::remove_cvref_t<S>, std::string> MetricArg(S&& name) : value_(std::string(name)) {}
   MetricArg(metrics::MetricRef metric) : value_(std::move(metric)) {}
   const std::variant<std::string, metrics::MetricRef>& value() const { return value_; }
 
@@ -68,11 +73,14 @@ class LossConfig {
  public:
   LossConfig() = default;
   LossConfig(const char* name) : single_(LossArg(name)) {}
-  LossConfig(std::string name) : single_(LossArg(std::move(name))) {}
+  template <class S>
+  requires std::same_as<std::remove_cvref_t<S>, std::string> LossConfig(S&& name) : single_(LossArg(std::string(name))) {}
   LossConfig(losses::LossRef loss) : single_(LossArg(std::move(loss))) {}
   LossConfig(std::initializer_list<LossArg> per_output) : list_(per_output) {}
   LossConfig(std::vector<LossArg> per_output) : list_(std::move(per_output)) {}
   LossConfig(std::map<std::string, LossArg> by_name) : by_name_(std::move(by_name)) {}
+  // {{"output_a", "mse"}, {"output_b", "mae"}}
+  LossConfig(std::initializer_list<std::pair<std::string, LossArg>> by_name) : by_name_(by_name.begin(), by_name.end()) {}
 
   bool empty() const { return !single_ && list_.empty() && by_name_.empty(); }
   const std::optional<LossArg>& single() const { return single_; }
@@ -92,6 +100,9 @@ class MetricsConfig {
   MetricsConfig(std::initializer_list<MetricArg> all_outputs) : all_(all_outputs) {}
   MetricsConfig(std::vector<MetricArg> all_outputs) : all_(std::move(all_outputs)) {}
   MetricsConfig(std::map<std::string, std::vector<MetricArg>> by_name) : by_name_(std::move(by_name)) {}
+  // {{"output_a", {"accuracy"}}, {"output_b", {"mae", "mse"}}}
+  MetricsConfig(std::initializer_list<std::pair<std::string, std::vector<MetricArg>>> by_name)
+      : by_name_(by_name.begin(), by_name.end()) {}
 
   bool empty() const { return all_.empty() && by_name_.empty(); }
   const std::vector<MetricArg>& all_outputs() const { return all_; }
@@ -106,8 +117,8 @@ class LossWeights {
  public:
   LossWeights() = default;
   LossWeights(std::initializer_list<double> per_output) : list_(per_output) {}
-  LossWeights(std::vector<double> per_output) : list_(std::move(per_output)) {}
   LossWeights(std::map<std::string, double> by_name) : by_name_(std::move(by_name)) {}
+  LossWeights(std::initializer_list<std::pair<std::string, double>> by_name) : by_name_(by_name.begin(), by_name.end()) {}
   bool empty() const { return list_.empty() && by_name_.empty(); }
   const std::vector<double>& list() const { return list_; }
   const std::map<std::string, double>& by_name() const { return by_name_; }
