@@ -9,6 +9,7 @@
 #include "core/parallel.hpp"
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
+#include "lamina/core/profile.hpp"
 #include "lamina/core/recording.hpp"
 #include "lamina/layers/layer.hpp"
 #include "train/optimizers/config_fields.hpp"
@@ -296,6 +297,7 @@ std::vector<double> Optimizer::clip_scales(const TensorList& grads, const std::v
 }
 
 void Optimizer::apply_gradients(const TensorList& grads, const std::vector<Variable>& vars) {
+  profile::Scope timed(profile::Kind::Optimizer);
   NoteScope where(describe());
   lamina::detail::PauseRecording pause;       // updates are never recorded
   if (grads.empty() && vars.empty()) return;  // Keras: a no-op (iterations unchanged)

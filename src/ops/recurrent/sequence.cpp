@@ -8,6 +8,7 @@
 
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
+#include "lamina/core/profile.hpp"
 #include "lamina/core/recording.hpp"
 #include "lamina/ops/cast.hpp"
 #include "ops/support/elementwise_op.hpp"
@@ -53,6 +54,7 @@ bool taped(const TensorList& ts) {
 template <class T>
 TensorList backward(const std::shared_ptr<Workspace<T>>& w, const Tensor& h0, const Tensor& c0, const char* op,
                     const TensorList& g, const std::vector<bool>& needs) {
+  profile::Scope timed(profile::Kind::Recurrent);
   if (taped(g) || taped({w->x, w->W, w->R, w->b, h0, c0}))
     throw GradientError({.op = op,
                          .problem = fmt::format("second-order gradients through '{}' are not supported", op),
@@ -96,6 +98,7 @@ TensorList backward(const std::shared_ptr<Workspace<T>>& w, const Tensor& h0, co
 
 template <class T>
 TensorList forward(const char* op, const Problem& p, const SequenceInputs& in, const Tensor& mask) {
+  profile::Scope timed(profile::Kind::Recurrent);
   FlushDenormals flush;
   auto w = std::make_shared<Workspace<T>>();
   w->p = p;
