@@ -255,3 +255,20 @@ TEST(Fit, MultiOutputLossesWeightsAndMetricNames) {
   EXPECT_NEAR(logs["loss"], 1.5 + 3.25, 1e-6);
   EXPECT_NEAR(logs["b_mae"], 2.5, 1e-6);
 }
+
+TEST(Fit, FrozenLayersGetNoUpdates) {
+  lm::set_seed(8);
+  auto in = lm::Input({3});
+  auto frozen = Dense(4, {.name = "frozen"});
+  auto head = Dense(1, {.name = "head"});
+  lm::Model model(in, head(frozen(in)));
+  frozen->set_trainable(false);
+  model.compile({.optimizer = "adam", .loss = "mse"});
+  auto before = model.get_weights();
+  model.fit(lm::random_normal({16, 3}), lm::random_normal({16, 1}), {.batch_size = 4, .epochs = 2, .verbose = 0});
+  auto after = model.get_weights();
+  EXPECT_EQ(before[0].to_vector<float>(), after[0].to_vector<float>());  // frozen/kernel
+  EXPECT_EQ(before[1].to_vector<float>(), after[1].to_vector<float>());  // frozen/bias
+  EXPECT_NE(before[2].to_vector<float>(), after[2].to_vector<float>());  // head/kernel trained
+  EXPECT_THAT(model.summary_string(), HasSubstr("Non-trainable params: 16 (64.00 B)"));
+}
