@@ -133,6 +133,7 @@ Metadata model_metadata(const Model& model, const char* format) {
   check_rebuildable(config);
   Metadata meta{{kFormat, format}, {"lamina.format_version", kVersion}, {"lamina.model_config", config.dump()}};
   if (model.compiled()) meta["lamina.compile_config"] = model.get_compile_config().dump();
+  if (!model->assets().empty()) meta["lamina.assets"] = Json(model->assets()).dump();
   if (auto opt = model.optimizer(); opt && opt->built()) {
     Json names = Json::array();
     for (const auto& v : opt->variables()) names.push_back(v.name());
@@ -297,6 +298,11 @@ Model load_model(const std::string& path) {
   if (file.metadata.count("lamina.compile_config")) {
     Json compile = io::parse_json(path, file.metadata, "lamina.compile_config");
     if (!compile.is_null()) model.compile_from_config(compile);
+  }
+  if (file.metadata.count("lamina.assets")) {
+    Json assets = io::parse_json(path, file.metadata, "lamina.assets");
+    if (!assets.is_object()) io::bad_file(path, "'lamina.assets' is not an object", assets.dump().substr(0, 120));
+    for (const auto& [key, value] : assets.items()) model->assets()[key] = value;
   }
   io::restore(path, file, model, /*with_optimizer=*/true);
   return model;

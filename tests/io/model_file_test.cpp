@@ -57,9 +57,12 @@ TEST(ModelFile, SaveLoadPredictGivesIdenticalOutputs) {
   model.compile({.optimizer = lm::optimizers::Adam(0.01), .loss = "sparse_categorical_crossentropy", .metrics = {"accuracy"}});
   model.fit(ids(), labels(), {.batch_size = 2, .epochs = 2, .verbose = 0});
   auto path = temp_path("text.lamina");
+  model->assets()["vocabulary"] = lm::Json{{"tokens", {"", "[UNK]", "the"}}};
   model.save(path);
   auto loaded = lm::load_model(path);
   EXPECT_EQ(loaded.name(), "text");
+  ASSERT_EQ(loaded->assets().count("vocabulary"), 1u);
+  EXPECT_EQ(loaded->assets().at("vocabulary")["tokens"][2], "the");
   EXPECT_TRUE(loaded.compiled());
   lm::Tensor a = model.predict(ids()), b = loaded.predict(ids());
   EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>());

@@ -66,6 +66,11 @@ class ModelLayer : public Layer {
   bool supports_masking() const override { return true; }
   Json get_config() const override;
 
+  // Named JSON documents saved with the model (e.g. a text vectorizer's vocabulary), so that a
+  // loaded model has everything it needs to run on raw inputs.
+  std::map<std::string, Json>& assets() { return assets_; }
+  const std::map<std::string, Json>& assets() const { return assets_; }
+
   train::TrainState* train_state() const { return train_.get(); }
   void set_train_state(std::shared_ptr<train::TrainState> state) { train_ = std::move(state); }
 
@@ -78,6 +83,7 @@ class ModelLayer : public Layer {
   TensorList inputs_, outputs_;
   std::vector<std::string> input_names_, output_names_;
   std::vector<LayerRef> layers_;
+  std::map<std::string, Json> assets_;
   std::shared_ptr<train::TrainState> train_;
 };
 
