@@ -32,7 +32,9 @@ class TempFile {
     static std::atomic<unsigned> counter{0};
     std::random_device rd;
     for (int attempt = 0; attempt < 100; ++attempt) {
-      path_ = fmt::format("{}/.{}.tmp-{}-{}-{:08x}", folder, base, ::getpid(), counter.fetch_add(1), rd());
+      // The name is cut so that a target name near the system's limit still gets a temporary.
+      path_ =
+          fmt::format("{}/.{}.tmp-{}-{}-{:08x}", folder, base.substr(0, 100), ::getpid(), counter.fetch_add(1), rd());
       fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
       if (fd_ >= 0 || errno != EEXIST) break;
     }
