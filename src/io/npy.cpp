@@ -309,7 +309,7 @@ Tensor decode_npy(std::string_view bytes, const std::string& source_name) {
     bad(source, "the file does not start with the .npy magic string", "the bytes \\x93NUMPY",
         fmt::format("'{}'", printable(bytes.substr(0, 8))));
   if (bytes.size() < 8)
-    bad(source, "the file ends inside the preamble", "at least 10 bytes", fmt::format("{}", bytes.size()));
+    bad(source, "the file ends inside the preamble", "at least 10 bytes", fmt::format("{} bytes", bytes.size()));
   int major = static_cast<unsigned char>(bytes[6]), minor = static_cast<unsigned char>(bytes[7]);
   if (major < 1 || major > 3 || minor != 0)
     bad(source, "unsupported .npy format version", "1.0, 2.0 or 3.0", fmt::format("{}.{}", major, minor),

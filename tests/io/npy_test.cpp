@@ -228,7 +228,7 @@ TEST(Npy, PreambleErrors) {
   EXPECT_BAD_NPY(std::string("\x93NUMPX\1\0", 8), "does not start with the .npy magic string",
                  "found:    '\\x93NUMPX\\x01\\x00'");
   EXPECT_BAD_NPY(std::string(""), "magic");
-  EXPECT_BAD_NPY(std::string("\x93NUMPY"), "ends inside the preamble");
+  EXPECT_BAD_NPY(std::string("\x93NUMPY"), "ends inside the preamble", "found:    6 bytes");
   EXPECT_BAD_NPY(npy(4, dict("<f4", "()"), "abcd"), "unsupported .npy format version", "found:    4.0");
   EXPECT_BAD_NPY(npy(1, dict("<f4", "()"), "abcd", 1), "found:    1.1");
   EXPECT_BAD_NPY(npy(0, dict("<f4", "()"), "abcd"), "found:    0.0");
