@@ -32,7 +32,9 @@ class TempFile {
     static std::atomic<unsigned> counter{0};
     std::random_device rd;
     for (int attempt = 0; attempt < 100; ++attempt) {
-      path_ = fmt::format("{}/.{}.tmp-{}-{}-{:08x}", folder, base, ::getpid(), counter.fetch_add(1), rd());
+      // The name is cut so that a target name near the system's limit still gets a temporary.
+      path_ =
+          fmt::format("{}/.{}.tmp-{}-{}-{:08x}", folder, base.substr(0, 100), ::getpid(), counter.fetch_add(1), rd());
       fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
       if (fd_ >= 0 || errno != EEXIST) break;
     }
@@ -126,8 +128,10 @@ void write_file_atomic(const std::string& path, const std::function<void(std::FI
   TempFile tmp(folder, base, path);
   if (target_exists && S_ISREG(target.st_mode)) (void)::fchmod(tmp.fd(), target.st_mode & 07777);
   std::FILE* f = tmp.open_stream();
-  if (f == nullptr)
-    fail(fmt::format("cannot write '{}': opening the temporary file failed", path), "a writable file", errno);
+  if (f == nullptr) {
+    int err = errno;
+    fail(fmt::format("cannot write '{}': opening the temporary file failed", path), "a writable file", err);
+  }
   errno = 0;  // so a failed fwrite inside `writer` is what finish() reports
   writer(f);  // an exception leaves the target alone; ~TempFile removes the temporary
 
@@ -136,9 +140,11 @@ void write_file_atomic(const std::string& path, const std::function<void(std::FI
     fail(fmt::format("cannot write '{}': {} the temporary file '{}' failed; the old file is untouched", path, step,
                      tmp.path()),
          "a folder with room for the file", err);
-  if (::rename(tmp.path().c_str(), path.c_str()) != 0)
+  if (::rename(tmp.path().c_str(), path.c_str()) != 0) {
+    int err = errno;
     fail(fmt::format("cannot write '{}': renaming the temporary file over it failed; the old file is untouched", path),
-         "a writable folder", errno);
+         "a writable folder", err);
+  }
   tmp.release();
 
   // Make the rename itself durable. File systems that cannot sync folders say EINVAL.

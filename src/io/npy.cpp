@@ -309,7 +309,7 @@ Tensor decode_npy(std::string_view bytes, const std::string& source_name) {
     bad(source, "the file does not start with the .npy magic string", "the bytes \\x93NUMPY",
         fmt::format("'{}'", printable(bytes.substr(0, 8))));
   if (bytes.size() < 8)
-    bad(source, "the file ends inside the preamble", "at least 10 bytes", fmt::format("{}", bytes.size()));
+    bad(source, "the file ends inside the preamble", "at least 10 bytes", fmt::format("{} bytes", bytes.size()));
   int major = static_cast<unsigned char>(bytes[6]), minor = static_cast<unsigned char>(bytes[7]);
   if (major < 1 || major > 3 || minor != 0)
     bad(source, "unsupported .npy format version", "1.0, 2.0 or 3.0", fmt::format("{}.{}", major, minor),
@@ -410,23 +410,20 @@ std::string encode_npy(const Tensor& t) {
                       .hint = "reshape it before saving"});
   std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", descr_of(t.dtype()),
                                  shape_literal(t.shape()));
-  // As NumPy: the header ends in '\n' and is padded with spaces so the data starts at a multiple of 64.
-  std::size_t hlen = dict.size() + 1, preamble = 10;
-  std::size_t pad = 64 - (preamble + hlen) % 64;
-  if (hlen + pad > 65535) {
-    preamble = 12;
-    pad = 64 - (preamble + hlen) % 64;
-  }
-  std::size_t total = hlen + pad;
+  // As NumPy: the header ends in '\n' and is padded with spaces so the data starts at a multiple
+  // of 64. Within 64 dims the header always fits version 1.0's 2-byte length.
+  const std::size_t preamble = 10, hlen = dict.size() + 1;
+  const std::size_t total = hlen + 64 - (preamble + hlen) % 64;
   auto nbytes = static_cast<std::size_t>(t.numel()) * itemsize(t.dtype());
   std::string out;
   out.reserve(preamble + total + nbytes);
   out += kMagic;
-  out += static_cast<char>(preamble == 10 ? 1 : 2);
+  out += '\1';  // version 1.0
   out += '\0';
-  for (std::size_t i = 0; i < preamble - 8; ++i) out += static_cast<char>((total >> (8 * i)) & 0xff);
+  out += static_cast<char>(total & 0xff);
+  out += static_cast<char>(total >> 8);
   out += dict;
-  out.append(pad, ' ');
+  out.append(total - hlen, ' ');
   out += '\n';
   if (nbytes > 0) out.append(static_cast<const char*>(t.raw_data()), nbytes);
   return out;

@@ -178,7 +178,7 @@ Entry parse_entry(const std::string& name, const Json& v, std::uint64_t data_siz
       bad(source, fmt::format("the entry of tensor '{}' has no field '{}'", name, field), kEntryForm, describe(v));
 
   Entry e{.name = name};
-  const Json& dt = v["dtype"];
+  const Json& dt = v.at("dtype");
   if (!dt.is_string())
     bad(source, fmt::format("the dtype of tensor '{}' is not a string", name), "\"F32\"", describe(dt));
   const auto& code = dt.get_ref<const std::string&>();
@@ -194,7 +194,7 @@ Entry parse_entry(const std::string& name, const Json& v, std::uint64_t data_siz
   }
   e.dtype = known->dtype;
 
-  const Json& shape = v["shape"];
+  const Json& shape = v.at("shape");
   if (!shape.is_array())
     bad(source, fmt::format("the shape of tensor '{}' is not an array", name), "an array of dims such as [2, 3]",
         describe(shape));
@@ -208,7 +208,7 @@ Entry parse_entry(const std::string& name, const Json& v, std::uint64_t data_siz
   }
   e.shape = Shape(std::move(dims));
 
-  const Json& offsets = v["data_offsets"];
+  const Json& offsets = v.at("data_offsets");
   if (!offsets.is_array() || offsets.size() != 2)
     bad(source, fmt::format("the data_offsets of tensor '{}' are not a pair", name), "[begin, end]", describe(offsets));
   e.begin = unsigned_field(offsets[0], source, "data_offsets[0]", name);

@@ -79,6 +79,14 @@ TEST(AtomicFile, RelativePathWithoutFolderWritesIntoTheWorkingDirectory) {
   EXPECT_EQ(slurp(dir.file("plain.bin")), "x");
 }
 
+TEST(AtomicFile, NamesNearTheSystemLimitWork) {
+  TempDir dir;
+  std::string name(250, 'n');  // NAME_MAX is 255: the temporary's name must not simply append to it
+  io::write_file_atomic(dir.file(name), std::string_view("long"));
+  EXPECT_EQ(slurp(dir.file(name)), "long");
+  EXPECT_EQ(dir.entries(), std::set<std::string>{name});
+}
+
 TEST(AtomicFile, StreamingWriterAndEmptyFiles) {
   TempDir dir;
   std::string path = dir.file("s.bin");

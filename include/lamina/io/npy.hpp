@@ -8,8 +8,8 @@
 // variants are byte-swapped; fortran_order True arrays are transposed into C (row-major) order.
 // Everything else (float16, uint64, complex, strings, objects, structured dtypes) is refused
 // with a ValueError. The data must be exactly the size the header declares.
-// Writing: version 1.0 (2.0 only when a header would not fit in 1.0's 65535 bytes), C order,
-// little-endian, values only (a tensor's mask is not stored). docs/file-format.md has details.
+// Writing: version 1.0, C order, little-endian, values only (a tensor's mask is not stored),
+// at most 64 dims (NumPy's limit). docs/file-format.md has the details.
 #include <string>
 #include <string_view>
 
@@ -17,8 +17,11 @@
 
 namespace lamina::io {
 
+// Decodes a whole .npy file held in memory; ValueError naming `source_name` for bad content.
 Tensor decode_npy(std::string_view bytes, const std::string& source_name = "<memory>");
+// Memory-maps (or reads) the file and decodes it; IOError when it cannot be read.
 Tensor load_npy(const std::string& path);
+// The .npy bytes of a concrete tensor; ValueError for undefined/symbolic tensors or > 64 dims.
 std::string encode_npy(const Tensor& t);
 void save_npy(const std::string& path, const Tensor& t);  // atomic (write_file_atomic)
 
