@@ -70,6 +70,10 @@ class Loss {
     Tensor y_pred;
   };
   Inputs sanitize(const Tensor& y_true, const Tensor& y_pred) const;
+  // True when call() starts with sanitize() (every built-in loss): reduce_parts then does
+  // not sanitise a second time. A custom loss that returns false (the default) gets
+  // sanitised inputs from reduce_parts and operator().
+  virtual bool sanitizes_inputs() const { return false; }
   // sanitize(), then Keras's squeeze_or_expand_to_same_rank, y_true cast to y_pred's
   // dtype, and equal shapes required (ShapeError naming the loss and both shapes).
   Inputs dense_inputs(const Tensor& y_true, const Tensor& y_pred) const;
@@ -79,6 +83,7 @@ class Loss {
   std::string context() const;
 
  private:
+  void require_inputs(const Tensor& y_true, const Tensor& y_pred) const;
   Tensor weights_for(const Tensor& values, const Tensor& sample_weight) const;
   std::string type_;
   std::string name_;

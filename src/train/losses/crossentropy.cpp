@@ -66,6 +66,7 @@ class BinaryCrossentropyLoss final : public Loss {
   explicit BinaryCrossentropyLoss(CrossentropyOptions o) : Loss("BinaryCrossentropy", "binary_crossentropy"), o_(o) {
     check_smoothing(o.label_smoothing, "binary_crossentropy");
   }
+  bool sanitizes_inputs() const override { return true; }
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
     NoteScope scope(context());
     Inputs in = sanitize(y_true, y_pred);
@@ -106,6 +107,7 @@ class CategoricalCrossentropyLoss final : public Loss {
       : Loss("CategoricalCrossentropy", "categorical_crossentropy"), o_(o) {
     check_smoothing(o.label_smoothing, "categorical_crossentropy");
   }
+  bool sanitizes_inputs() const override { return true; }
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
     NoteScope scope(context());
     Inputs in = sanitize(y_true, y_pred);
@@ -154,6 +156,7 @@ class SparseCategoricalCrossentropyLoss final : public Loss {
   explicit SparseCategoricalCrossentropyLoss(SparseCrossentropyOptions o)
       : Loss("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy"), o_(o) {}
 
+  bool sanitizes_inputs() const override { return true; }
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
     NoteScope scope(context());
     Inputs in = sanitize(y_true, y_pred);

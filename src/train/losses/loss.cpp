@@ -83,12 +83,16 @@ void Loss::shape_mismatch(const Tensor& y_true, const Tensor& y_pred, const std:
                     .hint = hint});
 }
 
-Loss::Inputs Loss::sanitize(const Tensor& y_true, const Tensor& y_pred) const {
+void Loss::require_inputs(const Tensor& y_true, const Tensor& y_pred) const {
   if (!y_true.defined() || !y_pred.defined())
     throw ValueError({.problem = fmt::format("{} needs both y_true and y_pred", name_),
                       .expected = "two defined tensors",
                       .found = !y_true.defined() ? "an undefined y_true" : "an undefined y_pred",
                       .hint = "pass the targets and the model's outputs"});
+}
+
+Loss::Inputs Loss::sanitize(const Tensor& y_true, const Tensor& y_pred) const {
+  require_inputs(y_true, y_pred);
   auto [t, p] = sanitize_masked(y_true, y_pred);
   return {t, p};
 }
@@ -127,7 +131,8 @@ Tensor Loss::weights_for(const Tensor& values, const Tensor& sample_weight) cons
 
 Loss::Parts Loss::reduce_parts(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
   NoteScope scope(context());
-  Inputs in = sanitize(y_true, y_pred);
+  require_inputs(y_true, y_pred);
+  Inputs in = sanitizes_inputs() ? Inputs{y_true, y_pred} : sanitize(y_true, y_pred);
   if (in.y_true.is_symbolic() || in.y_pred.is_symbolic() || (sample_weight.defined() && sample_weight.is_symbolic()))
     throw ValueError({.problem = fmt::format("{}: reduce_parts needs concrete tensors", name_),
                       .expected = "tensors with values",
@@ -150,6 +155,10 @@ Loss::Parts Loss::reduce_parts(const Tensor& y_true, const Tensor& y_pred, const
 }
 
 Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
+  {
+    NoteScope scope(context());
+    require_inputs(y_true, y_pred);
+  }
   bool symbolic = (y_true.defined() && y_true.is_symbolic()) || (y_pred.defined() && y_pred.is_symbolic()) ||
                   (sample_weight.defined() && sample_weight.is_symbolic());
   if (!symbolic) {
@@ -157,7 +166,7 @@ Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor
     return parts.sum / std::max(parts.count, 1.0);
   }
   NoteScope scope(context());
-  Inputs in = sanitize(y_true, y_pred);
+  Inputs in = sanitizes_inputs() ? Inputs{y_true, y_pred} : sanitize(y_true, y_pred);
   Tensor loss = call(in.y_true, in.y_pred);
   Tensor w = weights_for(loss, sample_weight);
   Tensor v = loss.without_mask();
