@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "lamina/core/error.hpp"
 #include "lamina/core/tensor.hpp"
 
 namespace lamina {
@@ -81,6 +82,11 @@ class Loss {
   [[noreturn]] void shape_mismatch(const Tensor& y_true, const Tensor& y_pred, const std::string& hint) const;
   // "loss 'mean_squared_error'", the error context every loss pushes.
   std::string context() const;
+  // Pushes context() unless an enclosing frame already did (call() inside reduce_parts).
+  struct Scope {
+    explicit Scope(const Loss& loss);
+    std::optional<NoteScope> note;
+  };
 
  private:
   void require_inputs(const Tensor& y_true, const Tensor& y_pred) const;

@@ -25,7 +25,7 @@ class FormulaLoss final : public Loss {
 
   bool sanitizes_inputs() const override { return true; }
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
-    NoteScope scope(context());
+    Scope scope(*this);
     Inputs in = dense_inputs(y_true, y_pred);
     return f_(in.y_true, in.y_pred);
   }
