@@ -119,3 +119,16 @@ TEST(LossConfig, BadConfigs) {
   EXPECT_LAMINA_ERROR(L::BinaryCrossentropy({.label_smoothing = 1.5}), lm::ValueError,
                       { EXPECT_THAT(msg, HasSubstr("label_smoothing")); });
 }
+
+TEST(LossConfig, CrossentropyFromShapes) {
+  auto spec = [](lm::Shape s) { return lm::TensorSpec{std::move(s), lm::Float32, -1}; };
+  EXPECT_EQ(L::get("crossentropy", spec({lm::None, 1}), spec({lm::None, 1}))->type(), "BinaryCrossentropy");
+  EXPECT_EQ(L::get("ce", spec({lm::None}), spec({lm::None, 7}))->type(), "SparseCategoricalCrossentropy");
+  EXPECT_EQ(L::get("ce", spec({lm::None, 1}), spec({lm::None, 7}))->type(), "SparseCategoricalCrossentropy");
+  EXPECT_EQ(L::get("crossentropy", spec({lm::None, 20}), spec({lm::None, 20, 9}))->type(),
+            "SparseCategoricalCrossentropy");
+  EXPECT_EQ(L::get("crossentropy", spec({lm::None, 7}), spec({lm::None, 7}))->type(), "CategoricalCrossentropy");
+  EXPECT_EQ(L::get("mse", spec({lm::None, 7}), spec({lm::None, 7}))->type(), "MeanSquaredError");
+  EXPECT_LAMINA_ERROR(L::get("crossentropy"), lm::ValueError,
+                      { EXPECT_THAT(msg, HasSubstr("depends on the shapes")); });
+}
