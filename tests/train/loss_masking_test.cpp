@@ -236,3 +236,22 @@ TEST(LossErrors, SampleWeightShape) {
     });
   EXPECT_LAMINA_ERROR((*loss)(lm::Tensor(), seq_logits(0)), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("y_true")); });
 }
+
+namespace {
+// A custom loss that does no sanitising of its own: the base class does it.
+class SquaredError final : public L::Loss {
+ public:
+  SquaredError() : Loss("SquaredError", "squared_error") {}
+  lm::Tensor call(const lm::Tensor& t, const lm::Tensor& p) const override { return lm::square(p - t); }
+};
+}  // namespace
+
+TEST(LossMasking, CustomLossesGetSanitisedInputs) {
+  auto loss = std::make_shared<const SquaredError>();
+  auto mask = lm::tensor({true, false, true});
+  auto p = [&](double pad) { return lm::tensor({1.0, pad, 3.0}).with_mask(mask); };
+  auto t = lm::tensor({0.0, 0.0, 1.0});
+  EXPECT_DOUBLE_EQ((*loss)(t, p(kNaN)).item<double>(), (1.0 + 4.0) / 2);
+  EXPECT_EQ(grad(loss, t, p(kNaN)), (std::vector<double>{1.0, 0.0, 2.0}));  // d/dp (p - t)^2 / 2
+  EXPECT_EQ(loss->get_config()["type"], "SquaredError");
+}

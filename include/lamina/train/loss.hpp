@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "lamina/core/error.hpp"
 #include "lamina/core/tensor.hpp"
 
 namespace lamina {
@@ -70,6 +71,10 @@ class Loss {
     Tensor y_pred;
   };
   Inputs sanitize(const Tensor& y_true, const Tensor& y_pred) const;
+  // True when call() starts with sanitize() (every built-in loss): reduce_parts then does
+  // not sanitise a second time. A custom loss that returns false (the default) gets
+  // sanitised inputs from reduce_parts and operator().
+  virtual bool sanitizes_inputs() const { return false; }
   // sanitize(), then Keras's squeeze_or_expand_to_same_rank, y_true cast to y_pred's
   // dtype, and equal shapes required (ShapeError naming the loss and both shapes).
   Inputs dense_inputs(const Tensor& y_true, const Tensor& y_pred) const;
@@ -77,8 +82,14 @@ class Loss {
   [[noreturn]] void shape_mismatch(const Tensor& y_true, const Tensor& y_pred, const std::string& hint) const;
   // "loss 'mean_squared_error'", the error context every loss pushes.
   std::string context() const;
+  // Pushes context() unless an enclosing frame already did (call() inside reduce_parts).
+  struct Scope {
+    explicit Scope(const Loss& loss);
+    std::optional<NoteScope> note;
+  };
 
  private:
+  void require_inputs(const Tensor& y_true, const Tensor& y_pred) const;
   Tensor weights_for(const Tensor& values, const Tensor& sample_weight) const;
   std::string type_;
   std::string name_;

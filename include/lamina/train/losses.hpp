@@ -35,6 +35,10 @@ LossRef SparseCategoricalCrossentropy(SparseCrossentropyOptions options = {});
 // "mae", "mape", "msle", "bce", "kld", "logcosh", ...), all with default options.
 // ValueError listing the known names otherwise.
 LossRef get(const std::string& name);
+// The same, with "crossentropy" / "ce" resolved from the shapes as Keras 3's
+// compile_utils.get_loss does: y_pred's last dim 1 -> binary; y_true of lower rank, or
+// y_true's last dim 1 with y_pred's > 1 -> sparse categorical; otherwise categorical.
+LossRef get(const std::string& name, const TensorSpec& y_true, const TensorSpec& y_pred);
 // Every name get() accepts, sorted.
 std::vector<std::string> known_names();
 

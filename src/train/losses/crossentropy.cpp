@@ -66,8 +66,9 @@ class BinaryCrossentropyLoss final : public Loss {
   explicit BinaryCrossentropyLoss(CrossentropyOptions o) : Loss("BinaryCrossentropy", "binary_crossentropy"), o_(o) {
     check_smoothing(o.label_smoothing, "binary_crossentropy");
   }
+  bool sanitizes_inputs() const override { return true; }
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
-    NoteScope scope(context());
+    Scope scope(*this);
     Inputs in = sanitize(y_true, y_pred);
     auto [t, p] = squeeze_or_expand_to_same_rank(in.y_true, in.y_pred);
     if (!agree(t.shape(), p.shape()))
@@ -106,8 +107,9 @@ class CategoricalCrossentropyLoss final : public Loss {
       : Loss("CategoricalCrossentropy", "categorical_crossentropy"), o_(o) {
     check_smoothing(o.label_smoothing, "categorical_crossentropy");
   }
+  bool sanitizes_inputs() const override { return true; }
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
-    NoteScope scope(context());
+    Scope scope(*this);
     Inputs in = sanitize(y_true, y_pred);
     auto [t, p] = squeeze_or_expand_to_same_rank(in.y_true, in.y_pred);
     std::int64_t ax = class_axis(p, o_.axis, name());
@@ -127,7 +129,7 @@ class CategoricalCrossentropyLoss final : public Loss {
     if (t.dtype() != p.dtype()) t = cast(t, p.dtype());
     if (o_.label_smoothing > 0) {
       if (classes < 0)
-        throw ShapeError({.problem = "categorical_crossentropy: label_smoothing needs a known number of classes",
+        throw ShapeError({.problem = "label_smoothing needs a known number of classes",
                           .expected = "a known class axis",
                           .found = fmt::format("y_pred {}", p.shape().str()),
                           .hint = "give the output layer a fixed number of units"});
@@ -154,8 +156,9 @@ class SparseCategoricalCrossentropyLoss final : public Loss {
   explicit SparseCategoricalCrossentropyLoss(SparseCrossentropyOptions o)
       : Loss("SparseCategoricalCrossentropy", "sparse_categorical_crossentropy"), o_(o) {}
 
+  bool sanitizes_inputs() const override { return true; }
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
-    NoteScope scope(context());
+    Scope scope(*this);
     Inputs in = sanitize(y_true, y_pred);
     Tensor t = in.y_true, p = in.y_pred;
     std::int64_t ax = class_axis(p, o_.axis, name());
@@ -165,7 +168,7 @@ class SparseCategoricalCrossentropyLoss final : public Loss {
     Shape expected(expected_dims);
     if (!agree(t.shape(), expected))
       throw ShapeError(
-          {.problem = "sparse_categorical_crossentropy: y_true and y_pred shapes do not match",
+          {.problem = "y_true and y_pred shapes do not match",
            .expected = fmt::format("y_true of shape {} (y_pred {} without its class axis), one integer label each",
                                    expected.str(), p.shape().str()),
            .found = fmt::format("y_true {} and y_pred {}", y_true.shape().str(), y_pred.shape().str()),
@@ -215,8 +218,7 @@ class SparseCategoricalCrossentropyLoss final : public Loss {
       bool integral = std::isfinite(x) && x == std::floor(x);
       if (integral && x >= 0 && x < static_cast<double>(classes)) continue;
       throw ValueError(
-          {.problem = fmt::format("sparse_categorical_crossentropy: label {} at y_true{} is {}", x,
-                                  unravel(static_cast<std::int64_t>(i), t.shape()),
+          {.problem = fmt::format("label {} at y_true{} is {}", x, unravel(static_cast<std::int64_t>(i), t.shape()),
                                   integral ? fmt::format("out of range for {} classes", classes) : "not an integer"),
            .expected = fmt::format("integer labels in [0, {}) (y_pred has {} classes)", classes, classes),
            .found = fmt::format("{}", x),

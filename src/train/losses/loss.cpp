@@ -74,21 +74,30 @@ Loss::~Loss() = default;
 
 std::string Loss::context() const { return fmt::format("loss '{}'", name_); }
 
+Loss::Scope::Scope(const Loss& loss) {
+  std::string c = loss.context();
+  if (current_where().find(c) == std::string::npos) note.emplace(std::move(c));
+}
+
 Json Loss::get_config() const { return Json{{"type", type_}, {"name", name_}, {"reduction", "sum_over_batch_size"}}; }
 
 void Loss::shape_mismatch(const Tensor& y_true, const Tensor& y_pred, const std::string& hint) const {
-  throw ShapeError({.problem = fmt::format("{}: y_true and y_pred shapes do not match", name_),
+  throw ShapeError({.problem = "y_true and y_pred shapes do not match",
                     .expected = fmt::format("y_true of shape {} (the shape of y_pred)", y_pred.shape().str()),
                     .found = fmt::format("y_true {} and y_pred {}", y_true.shape().str(), y_pred.shape().str()),
                     .hint = hint});
 }
 
-Loss::Inputs Loss::sanitize(const Tensor& y_true, const Tensor& y_pred) const {
+void Loss::require_inputs(const Tensor& y_true, const Tensor& y_pred) const {
   if (!y_true.defined() || !y_pred.defined())
     throw ValueError({.problem = fmt::format("{} needs both y_true and y_pred", name_),
                       .expected = "two defined tensors",
                       .found = !y_true.defined() ? "an undefined y_true" : "an undefined y_pred",
                       .hint = "pass the targets and the model's outputs"});
+}
+
+Loss::Inputs Loss::sanitize(const Tensor& y_true, const Tensor& y_pred) const {
+  require_inputs(y_true, y_pred);
   auto [t, p] = sanitize_masked(y_true, y_pred);
   return {t, p};
 }
@@ -111,7 +120,7 @@ Tensor Loss::weights_for(const Tensor& values, const Tensor& sample_weight) cons
   std::int64_t rv = vs.rank();
   if (w.rank() == rv + 1 && w.dim(-1) == 1) w = squeeze(w, {-1});
   auto fail = [&] {
-    throw ShapeError({.problem = fmt::format("{}: sample_weight does not fit the loss", name_),
+    throw ShapeError({.problem = "sample_weight does not fit the loss",
                       .expected = fmt::format(
                           "sample_weight of shape (batch,) or (batch, ...) leading the unreduced loss {}", vs.str()),
                       .found = fmt::format("sample_weight {}", sample_weight.shape().str()),
@@ -126,10 +135,11 @@ Tensor Loss::weights_for(const Tensor& values, const Tensor& sample_weight) cons
 }
 
 Loss::Parts Loss::reduce_parts(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
-  NoteScope scope(context());
-  Inputs in = sanitize(y_true, y_pred);
+  Scope scope(*this);
+  require_inputs(y_true, y_pred);
+  Inputs in = sanitizes_inputs() ? Inputs{y_true, y_pred} : sanitize(y_true, y_pred);
   if (in.y_true.is_symbolic() || in.y_pred.is_symbolic() || (sample_weight.defined() && sample_weight.is_symbolic()))
-    throw ValueError({.problem = fmt::format("{}: reduce_parts needs concrete tensors", name_),
+    throw ValueError({.problem = "reduce_parts needs concrete tensors",
                       .expected = "tensors with values",
                       .found = "symbolic tensors",
                       .hint = "call the loss itself, loss(y_true, y_pred), on symbolic tensors"});
@@ -150,14 +160,18 @@ Loss::Parts Loss::reduce_parts(const Tensor& y_true, const Tensor& y_pred, const
 }
 
 Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) const {
+  {
+    Scope scope(*this);
+    require_inputs(y_true, y_pred);
+  }
   bool symbolic = (y_true.defined() && y_true.is_symbolic()) || (y_pred.defined() && y_pred.is_symbolic()) ||
                   (sample_weight.defined() && sample_weight.is_symbolic());
   if (!symbolic) {
     Parts parts = reduce_parts(y_true, y_pred, sample_weight);
     return parts.sum / std::max(parts.count, 1.0);
   }
-  NoteScope scope(context());
-  Inputs in = sanitize(y_true, y_pred);
+  Scope scope(*this);
+  Inputs in = sanitizes_inputs() ? Inputs{y_true, y_pred} : sanitize(y_true, y_pred);
   Tensor loss = call(in.y_true, in.y_pred);
   Tensor w = weights_for(loss, sample_weight);
   Tensor v = loss.without_mask();

@@ -75,6 +75,12 @@ std::vector<std::string> known_names() {
 }
 
 LossRef get(const std::string& name) {
+  if (name == "crossentropy" || name == "ce")
+    throw ValueError({.problem = fmt::format("loss '{}' depends on the shapes of y_true and y_pred", name),
+                      .expected = "losses::get(name, y_true_spec, y_pred_spec)",
+                      .found = fmt::format("'{}' without shapes", name),
+                      .hint = "pass the specs, or name the loss: \"binary_crossentropy\", "
+                              "\"sparse_categorical_crossentropy\", \"categorical_crossentropy\""});
   auto it = names().find(name);
   if (it == names().end())
     throw ValueError({.problem = fmt::format("unknown loss '{}'", name),
@@ -82,6 +88,19 @@ LossRef get(const std::string& name) {
                       .found = fmt::format("'{}'", name),
                       .hint = "names are case-sensitive, as in Keras (\"mse\", \"sparse_categorical_crossentropy\")"});
   return it->second();
+}
+
+LossRef get(const std::string& name, const TensorSpec& y_true, const TensorSpec& y_pred) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower != "crossentropy" && lower != "ce") return get(name);
+  const Shape& t = y_true.shape;
+  const Shape& p = y_pred.shape;
+  std::int64_t t_last = t.rank() > 0 ? t[t.rank() - 1] : None;
+  std::int64_t p_last = p.rank() > 0 ? p[p.rank() - 1] : None;
+  if (p_last == 1) return BinaryCrossentropy();
+  if (t.rank() < p.rank() || (t_last == 1 && p_last > 1)) return SparseCategoricalCrossentropy();
+  return CategoricalCrossentropy();
 }
 
 LossRef loss_from_config(const Json& config) {

@@ -23,8 +23,9 @@ class FormulaLoss final : public Loss {
   FormulaLoss(std::string type, std::string name, Formula f, Json options = Json::object())
       : Loss(std::move(type), std::move(name)), f_(std::move(f)), options_(std::move(options)) {}
 
+  bool sanitizes_inputs() const override { return true; }
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override {
-    NoteScope scope(context());
+    Scope scope(*this);
     Inputs in = dense_inputs(y_true, y_pred);
     return f_(in.y_true, in.y_pred);
   }

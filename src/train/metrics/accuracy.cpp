@@ -35,7 +35,7 @@ class WrapperMetric final : public MeanMetric {
   }
   [[noreturn]] void mismatch(const Tensor& t, const Tensor& p, const std::string& expected,
                              const std::string& hint) const {
-    throw ShapeError({.problem = fmt::format("metric '{}' ({}): y_true and y_pred shapes do not match", name(), type()),
+    throw ShapeError({.problem = fmt::format("y_true and y_pred shapes do not match ({})", type()),
                       .expected = expected,
                       .found = fmt::format("y_true {} and y_pred {}", t.shape().str(), p.shape().str()),
                       .hint = hint});
@@ -89,11 +89,10 @@ Tensor in_top_k(const WrapperMetric& m, const Tensor& labels, const Tensor& p, i
   std::vector<double> lv = detail::host(labels);
   for (double x : lv)
     if (!(x >= 0 && x < static_cast<double>(classes) && x == std::floor(x)))
-      throw ValueError(
-          {.problem = fmt::format("metric '{}': label {} is out of range for {} classes", m.name(), x, classes),
-           .expected = fmt::format("integer labels in [0, {})", classes),
-           .found = fmt::format("{}", x),
-           .hint = "labels are class indices; mask padding positions"});
+      throw ValueError({.problem = fmt::format("label {} is out of range for {} classes", x, classes),
+                        .expected = fmt::format("integer labels in [0, {})", classes),
+                        .found = fmt::format("{}", x),
+                        .hint = "labels are class indices; mask padding positions"});
   Tensor pick = one_hot(cast(labels, Int64), classes, Bool);
   Tensor at_label = sum(where(pick, p, 0), -1, true);
   at_label = where(at_label != at_label, -std::numeric_limits<double>::infinity(), at_label);

@@ -42,11 +42,10 @@ class ConfusionMetric : public Metric {
     Tensor p = prepare(p0);
     auto [p1, t] = losses::squeeze_or_expand_to_same_rank(p, t0);
     if (p1.shape() != t.shape())
-      throw ShapeError(
-          {.problem = fmt::format("metric '{}' ({}): y_true and y_pred shapes do not match", name(), type()),
-           .expected = fmt::format("y_true of shape {}", y_pred.shape().str()),
-           .found = fmt::format("y_true {} and y_pred {}", y_true.shape().str(), y_pred.shape().str()),
-           .hint = "one 0/1 label per prediction"});
+      throw ShapeError({.problem = fmt::format("y_true and y_pred shapes do not match ({})", type()),
+                        .expected = fmt::format("y_true of shape {}", y_pred.shape().str()),
+                        .found = fmt::format("y_true {} and y_pred {}", y_true.shape().str(), y_pred.shape().str()),
+                        .hint = "one 0/1 label per prediction"});
     std::vector<double> w = detail::weights_for(sample_weight, p1.shape(), name());
     std::vector<double> pv = detail::host(p1), tv = detail::host(t);
     // Compare as the prediction's dtype does (Keras casts the thresholds to float32).

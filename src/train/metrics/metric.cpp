@@ -32,7 +32,7 @@ std::vector<double> weights_for(const Tensor& sample_weight, const Shape& target
   for (std::int64_t a = 0; fits && a < w.rank(); ++a) fits = w.shape()[a] == 1 || w.shape()[a] == target[a];
   if (!fits)
     throw ShapeError(
-        {.problem = fmt::format("metric '{}': sample_weight does not fit the values", metric),
+        {.problem = fmt::format("sample_weight does not fit the values of metric '{}'", metric),
          .expected = fmt::format("sample_weight of shape (batch,) or (batch, ...) leading {}", target.str()),
          .found = fmt::format("sample_weight {}", sample_weight.shape().str()),
          .hint = "give one weight per sample, (batch,), or per sample and timestep, (batch, timesteps)"});
