@@ -11,7 +11,9 @@ packages=(
   libfmt-dev               # formatting
   nlohmann-json3-dev       # JSON (configs, saving)
   libcli11-dev             # command-line parsing for tools
-  zlib1g-dev               # CRC-32 checksums of model files (and, later, zip for .keras)
+  zlib1g-dev               # CRC-32 checksums of model files, gzip-compressed data
+  gnuplot-nox              # training curves and confusion matrices (PNG, SVG)
+  fonts-dejavu-core        # the font the pictures use
 )
 
 missing=()
