@@ -28,10 +28,13 @@ double sum_squares(const T* p, std::int64_t n) {
   std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
   lamina::detail::parallel_for(blocks, 2, [&](std::int64_t b0, std::int64_t b1) {
     for (std::int64_t b = b0; b < b1; ++b) {
-      double s = 0;
-      for (std::int64_t i = b * kBlock, end = std::min(n, (b + 1) * kBlock); i < end; ++i)
-        s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
-      partial[static_cast<std::size_t>(b)] = s;
+      // Four running sums (a fixed order, so still deterministic) let the adds overlap.
+      double s[4] = {0, 0, 0, 0};
+      std::int64_t i = b * kBlock, end = std::min(n, (b + 1) * kBlock);
+      for (; i + 4 <= end; i += 4)
+        for (int k = 0; k < 4; ++k) s[k] += static_cast<double>(p[i + k]) * static_cast<double>(p[i + k]);
+      for (; i < end; ++i) s[0] += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+      partial[static_cast<std::size_t>(b)] = (s[0] + s[1]) + (s[2] + s[3]);
     }
   });
   return std::accumulate(partial.begin(), partial.end(), 0.0);
