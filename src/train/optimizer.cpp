@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "core/parallel.hpp"
@@ -58,6 +59,12 @@ void check_optional(const std::string& who, const char* option, const std::optio
                  zero_ok ? "" : "leave it unset (std::nullopt) to disable it");
 }
 
+// A numeric rate lives in a float32 variable (as in Keras), so it must fit one.
+void check_rate(const std::string& who, double lr) {
+  require_option(lr >= 0 && lr <= std::numeric_limits<float>::max(), who, "learning_rate", lr,
+                 "a finite number >= 0 (stored as float32)");
+}
+
 }  // namespace
 
 Optimizer::Optimizer(std::string class_name, const LearningRate& learning_rate, OptimizerOptions options)
@@ -71,8 +78,7 @@ Optimizer::Optimizer(std::string class_name, const LearningRate& learning_rate, 
                         .hint = "pass e.g. lm::optimizers::ExponentialDecay(...) or a number"});
     schedule_ = learning_rate.schedule();
   } else {
-    require_option(std::isfinite(learning_rate.value()) && learning_rate.value() >= 0, class_name_, "learning_rate",
-                   learning_rate.value(), "a finite number >= 0");
+    check_rate(class_name_, learning_rate.value());
   }
   check_optional(class_name_, "weight_decay", options_.weight_decay, true);
   check_optional(class_name_, "clipnorm", options_.clipnorm, false);
@@ -113,7 +119,7 @@ void Optimizer::set_learning_rate(double lr) {
                       .expected = "an optimizer created with a number as learning_rate",
                       .found = "a " + schedule_->class_name() + " schedule",
                       .hint = "create the optimizer with a number to change its rate from a callback"});
-  require_option(std::isfinite(lr) && lr >= 0, class_name_, "learning_rate", lr, "a finite number >= 0");
+  check_rate(class_name_, lr);
   learning_rate_.assign(scalar(static_cast<float>(lr), Float32));
 }
 

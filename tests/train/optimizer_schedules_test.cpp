@@ -39,6 +39,10 @@ TEST(OptimizerSchedules, PiecewiseConstantDecay) {
   EXPECT_EQ((*s)(10), 0.5);
   EXPECT_EQ((*s)(11), 0.1);
   EXPECT_EQ((*s)(1000), 0.1);
+  // No boundaries: a constant (Keras would fail indexing boundaries[0]).
+  auto constant = opt::PiecewiseConstantDecay({}, {0.3});
+  EXPECT_EQ((*constant)(0), 0.3);
+  EXPECT_EQ((*constant)(1 << 30), 0.3);
 }
 
 TEST(OptimizerSchedules, CosineDecay) {

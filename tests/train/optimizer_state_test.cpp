@@ -287,6 +287,8 @@ TEST(OptimizerState, BadBaseOptionsAreValueErrorsNamingThem) {
     EXPECT_THAT(msg, HasSubstr("-0.01"));
   });
   EXPECT_LAMINA_ERROR(opt::Adam(INFINITY), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("learning_rate")); });
+  EXPECT_LAMINA_ERROR(opt::Adam(NAN), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("learning_rate")); });
+  EXPECT_LAMINA_ERROR(opt::Adam(1e300), lm::ValueError, { EXPECT_THAT(msg, HasSubstr("float32")); });
   EXPECT_LAMINA_ERROR(opt::Adagrad(0.1, {.weight_decay = -1}), lm::ValueError,
                       { EXPECT_THAT(msg, HasSubstr("weight_decay")); });
 }
