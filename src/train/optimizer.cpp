@@ -238,9 +238,10 @@ void Optimizer::check_step(const TensorList& grads, const std::vector<Variable>&
                       .expected = fmt::format("{} gradients for {} variables", vars.size(), vars.size()),
                       .found = fmt::format("{} gradients", grads.size()),
                       .hint = "grads[i] updates vars[i]; use an undefined Tensor() for a variable without gradient"});
-  check_variables(vars);
-  index.resize(vars.size());
+  // The usual call passes the built variables in order: they were checked by build().
   bool same_order = built_ && vars.size() == vars_.size() && std::equal(vars.begin(), vars.end(), vars_.begin());
+  if (!same_order) check_variables(vars);
+  index.resize(vars.size());
   for (std::size_t i = 0; i < vars.size(); ++i) {
     if (!built_ || same_order) {
       index[i] = i;
