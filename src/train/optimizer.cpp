@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "core/parallel.hpp"
@@ -29,10 +30,13 @@ double sum_squares(const T* p, std::int64_t n) {
   std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
   lamina::detail::parallel_for(blocks, 2, [&](std::int64_t b0, std::int64_t b1) {
     for (std::int64_t b = b0; b < b1; ++b) {
-      double s = 0;
-      for (std::int64_t i = b * kBlock, end = std::min(n, (b + 1) * kBlock); i < end; ++i)
-        s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
-      partial[static_cast<std::size_t>(b)] = s;
+      // Four running sums (a fixed order, so still deterministic) let the adds overlap.
+      double s[4] = {0, 0, 0, 0};
+      std::int64_t i = b * kBlock, end = std::min(n, (b + 1) * kBlock);
+      for (; i + 4 <= end; i += 4)
+        for (int k = 0; k < 4; ++k) s[k] += static_cast<double>(p[i + k]) * static_cast<double>(p[i + k]);
+      for (; i < end; ++i) s[0] += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+      partial[static_cast<std::size_t>(b)] = (s[0] + s[1]) + (s[2] + s[3]);
     }
   });
   return std::accumulate(partial.begin(), partial.end(), 0.0);
@@ -56,6 +60,12 @@ void check_optional(const std::string& who, const char* option, const std::optio
                  zero_ok ? "" : "leave it unset (std::nullopt) to disable it");
 }
 
+// A numeric rate lives in a float32 variable (as in Keras), so it must fit one.
+void check_rate(const std::string& who, double lr) {
+  require_option(lr >= 0 && lr <= std::numeric_limits<float>::max(), who, "learning_rate", lr,
+                 "a finite number >= 0 (stored as float32)");
+}
+
 }  // namespace
 
 Optimizer::Optimizer(std::string class_name, const LearningRate& learning_rate, OptimizerOptions options)
@@ -69,8 +79,7 @@ Optimizer::Optimizer(std::string class_name, const LearningRate& learning_rate, 
                         .hint = "pass e.g. lm::optimizers::ExponentialDecay(...) or a number"});
     schedule_ = learning_rate.schedule();
   } else {
-    require_option(std::isfinite(learning_rate.value()) && learning_rate.value() >= 0, class_name_, "learning_rate",
-                   learning_rate.value(), "a finite number >= 0");
+    check_rate(class_name_, learning_rate.value());
   }
   check_optional(class_name_, "weight_decay", options_.weight_decay, true);
   check_optional(class_name_, "clipnorm", options_.clipnorm, false);
@@ -111,7 +120,7 @@ void Optimizer::set_learning_rate(double lr) {
                       .expected = "an optimizer created with a number as learning_rate",
                       .found = "a " + schedule_->class_name() + " schedule",
                       .hint = "create the optimizer with a number to change its rate from a callback"});
-  require_option(std::isfinite(lr) && lr >= 0, class_name_, "learning_rate", lr, "a finite number >= 0");
+  check_rate(class_name_, lr);
   learning_rate_.assign(scalar(static_cast<float>(lr), Float32));
 }
 
@@ -230,9 +239,10 @@ void Optimizer::check_step(const TensorList& grads, const std::vector<Variable>&
                       .expected = fmt::format("{} gradients for {} variables", vars.size(), vars.size()),
                       .found = fmt::format("{} gradients", grads.size()),
                       .hint = "grads[i] updates vars[i]; use an undefined Tensor() for a variable without gradient"});
-  check_variables(vars);
-  index.resize(vars.size());
+  // The usual call passes the built variables in order: they were checked by build().
   bool same_order = built_ && vars.size() == vars_.size() && std::equal(vars.begin(), vars.end(), vars_.begin());
+  if (!same_order) check_variables(vars);
+  index.resize(vars.size());
   for (std::size_t i = 0; i < vars.size(); ++i) {
     if (!built_ || same_order) {
       index[i] = i;

@@ -61,9 +61,10 @@ TEST(OptimizerAdamax, FirstStepByHand) {
 
 TEST(OptimizerAdamax, NaNGradientsPropagateThroughTheNorm) {
   // Keras's ops.maximum propagates NaN; a max that drops it would hide the bad gradient.
-  auto adamax = opt::Adamax(0.5);
+  auto adamax = opt::Adamax(0.5, {.name = "amx_nan"});
   auto w = run_steps(*adamax, {1.0}, {{std::nan("")}}, lm::Float32);
   EXPECT_TRUE(std::isnan(values_of(w)[0]));
+  EXPECT_TRUE(std::isnan(values_of(find_variable(*adamax, "amx_nan/dense_kernel_norm"))[0]));
 }
 
 TEST(OptimizerAdamax, BadHyperparametersAreValueErrorsNamingThem) {

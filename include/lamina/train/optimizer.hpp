@@ -12,8 +12,9 @@
 //   4. the optimizer's update rule, with lr = the learning rate (schedule evaluated at
 //      iterations(), the count before this step);
 //   5. iterations += 1.
-// All state lives in Variables (variables()), so saving and restoring them restores the
-// optimizer. Updates are not recorded on any GradientTape and are deterministic.
+// All state lives in Variables (variables()), so assigning saved values to them -- after
+// build() on the same kind of variables -- restores the optimizer. Updates are not
+// recorded on any GradientTape and are deterministic.
 #include <concepts>
 #include <cstdint>
 #include <functional>
