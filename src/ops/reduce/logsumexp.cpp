@@ -6,7 +6,9 @@
 
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
+#include "lamina/ops/compare.hpp"
 #include "lamina/ops/elementwise.hpp"
+#include "lamina/ops/index.hpp"
 #include "lamina/ops/reduce.hpp"
 #include "lamina/ops/shape.hpp"
 #include "ops/support/elementwise_op.hpp"
@@ -16,6 +18,29 @@ namespace lamina {
 
 using detail::Counts;
 using detail::ReducePlan;
+
+namespace {
+
+// Per group (kept_shape), the max of the valid entries, or 0 where that is not finite or
+// there is none. The softmax is the same for every shift, so this is a constant: no
+// gradient flows through it.
+Tensor group_shift(const Tensor& x, const ReducePlan& plan, DType dt) {
+  return visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    auto m = detail::reduce_values<T, double>(
+        x, plan, -kInf,
+        [](double a, T v) {
+          const auto d = static_cast<double>(v);
+          return d > a ? d : a;  // NaN never wins here; it reaches the gradient through x
+        },
+        nullptr);
+    for (auto& v : m) v = std::isfinite(v) ? v : 0.0;
+    return tensor(m, plan.kept_shape, dt);
+  });
+}
+
+}  // namespace
 
 Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdims) {
   OpScope scope("logsumexp");
@@ -47,11 +72,16 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdims) {
           return detail::finish(acc, counts, plan, dt, [](Acc a, std::int64_t) { return a.m + std::log(a.s); });
         });
       },
-      [](const Tensor& g, const Tensor& x, const Tensor& out, const ReducePlan& plan) {
-        // softmax over the valid entries of each group; exactly 0 at masked ones.
-        Tensor shifted = x.without_mask() - reshape(out, plan.kept_shape);
+      [dt](const Tensor& g, const Tensor& x, const Tensor&, const ReducePlan& plan) {
+        // The max-shifted softmax over the valid entries, exactly 0 at masked ones. Not
+        // exp(x - out): out is rounded to an ulp of its own size (0.06 at 1e6 in float32),
+        // and exp turns that absolute error into a relative one of the same size.
+        Tensor shifted = x.without_mask() - group_shift(x, plan, dt);
         if (plan.over_masked_axis) shifted = detail::fill_invalid(shifted, x, -std::numeric_limits<double>::infinity());
-        return exp(shifted) * reshape(g, plan.kept_shape);
+        Tensor e = exp(shifted);
+        Tensor s = sum(e, plan.axes, /*keepdims=*/true);
+        // A group with nothing to weigh (all -inf) has s = 0: its gradient is 0, not 0/0.
+        return e / where(s == 0, 1, s) * reshape(g, plan.kept_shape);
       });
 }
 
