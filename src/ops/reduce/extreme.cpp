@@ -79,7 +79,7 @@ Tensor extreme(const char* op, const Tensor& x, const Axes& axes, bool keepdims,
               [](Acc a, T v) {
                 return !a.any || better<kMax>(v, a.v) ? Acc{v, true} : a;
               },
-              &counts);
+              [](Acc a, Acc b) { return !b.any || (a.any && !better<kMax>(b.v, a.v)) ? a : b; }, &counts);
           return detail::finish(acc, counts, plan, x.dtype(), [](Acc a, std::int64_t) { return a.v; });
         });
       },

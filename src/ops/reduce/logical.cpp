@@ -29,7 +29,7 @@ Tensor any(const Tensor& x, const Axes& axes, bool keepdims) {
           Counts counts;
           auto acc = detail::reduce_values<T, std::uint8_t>(
               x, plan, std::uint8_t{0}, [](std::uint8_t a, T v) { return static_cast<std::uint8_t>(a | (v != T{})); },
-              &counts);
+              [](std::uint8_t a, std::uint8_t b) { return static_cast<std::uint8_t>(a | b); }, &counts);
           return detail::finish(acc, counts, plan, Bool, [](std::uint8_t a, std::int64_t) { return a != 0; });
         });
       },
@@ -49,7 +49,7 @@ Tensor all(const Tensor& x, const Axes& axes, bool keepdims) {
           // An empty (unmasked) axis is vacuously true; an all-padding group is false.
           auto acc = detail::reduce_values<T, std::uint8_t>(
               x, plan, std::uint8_t{1}, [](std::uint8_t a, T v) { return static_cast<std::uint8_t>(a & (v != T{})); },
-              &counts);
+              [](std::uint8_t a, std::uint8_t b) { return static_cast<std::uint8_t>(a & b); }, &counts);
           return detail::finish(acc, counts, plan, Bool, [](std::uint8_t a, std::int64_t) { return a != 0; });
         });
       },

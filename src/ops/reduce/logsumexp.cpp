@@ -21,10 +21,10 @@ using detail::ReducePlan;
 
 namespace {
 
-// Per group (kept_shape), the max of the valid entries, or 0 where that is not finite or
-// there is none. The softmax is the same for every shift, so this is a constant: no
-// gradient flows through it.
-Tensor group_shift(const Tensor& x, const ReducePlan& plan, DType dt) {
+// Per group (kept_shape order), the max of the valid entries, or 0 where that is not
+// finite or there is none: the shift both passes use. NaN entries never win here; they
+// reach the result through exp(v - shift).
+std::vector<double> group_shift(const Tensor& x, const ReducePlan& plan) {
   return visit_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -32,11 +32,11 @@ Tensor group_shift(const Tensor& x, const ReducePlan& plan, DType dt) {
         x, plan, -kInf,
         [](double a, T v) {
           const auto d = static_cast<double>(v);
-          return d > a ? d : a;  // NaN never wins here; it reaches the gradient through x
+          return d > a ? d : a;
         },
-        nullptr);
+        [](double a, double b) { return b > a ? b : a; }, nullptr);
     for (auto& v : m) v = std::isfinite(v) ? v : 0.0;
-    return tensor(m, plan.kept_shape, dt);
+    return m;
   });
 }
 
@@ -50,33 +50,27 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdims) {
       "logsumexp", x, axes, keepdims, dt, false,
       [axes, keepdims](const TensorList& in) { return logsumexp(in[0], axes, keepdims); },
       [&](const ReducePlan& plan) {
+        // Two passes, stable: the group max m, then m + log(sum exp(v - m)) with the sum
+        // pairwise. A -inf max (all -inf, or an empty axis) shifts by 0 and gives log(0) =
+        // -inf, like NumPy; +inf gives +inf, NaN gives NaN; all padding gives 0.
+        const std::vector<double> m = group_shift(x, plan);
         return visit_dtype(x.dtype(), [&](auto tag) {
           using T = decltype(tag);
-          // One pass, stable: log(s) + m with s = sum exp(v - m) for the running max m.
-          struct Acc {
-            double m, s;
-          };
-          constexpr double kInf = std::numeric_limits<double>::infinity();
+          const double* shift = m.data();
           Counts counts;
-          auto acc = detail::reduce_values<T, Acc>(
-              x, plan, Acc{-kInf, 0.0},
-              [](Acc a, T tv) {
-                const auto v = static_cast<double>(tv);
-                if (std::isnan(v)) return Acc{v, v};
-                if (v > a.m) return Acc{v, a.s * std::exp(a.m - v) + 1.0};
-                if (v == a.m) return v == -kInf ? a : Acc{a.m, a.s + 1.0};
-                return Acc{a.m, a.s + std::exp(v - a.m)};
-              },
-              &counts);
-          // An empty (unmasked) axis gives log(0) = -inf, like NumPy; all padding gives 0.
-          return detail::finish(acc, counts, plan, dt, [](Acc a, std::int64_t) { return a.m + std::log(a.s); });
+          auto acc = detail::reduce_values<T, double>(
+              x, plan, 0.0,
+              [shift](double a, T v, std::int64_t o) { return a + std::exp(static_cast<double>(v) - shift[o]); },
+              [](double a, double b) { return a + b; }, &counts);
+          for (std::size_t i = 0; i < acc.size(); ++i) acc[i] = m[i] + std::log(acc[i]);
+          return detail::finish(acc, counts, plan, dt, [](double a, std::int64_t) { return a; });
         });
       },
       [dt](const Tensor& g, const Tensor& x, const Tensor&, const ReducePlan& plan) {
         // The max-shifted softmax over the valid entries, exactly 0 at masked ones. Not
         // exp(x - out): out is rounded to an ulp of its own size (0.06 at 1e6 in float32),
         // and exp turns that absolute error into a relative one of the same size.
-        Tensor shifted = x.without_mask() - group_shift(x, plan, dt);
+        Tensor shifted = x.without_mask() - tensor(group_shift(x, plan), plan.kept_shape, dt);
         if (plan.over_masked_axis) shifted = detail::fill_invalid(shifted, x, -std::numeric_limits<double>::infinity());
         Tensor e = exp(shifted);
         Tensor s = sum(e, plan.axes, /*keepdims=*/true);

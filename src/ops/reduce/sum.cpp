@@ -90,7 +90,7 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdims) {
                 else
                   return a + static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
               },
-              &counts);
+              [](Acc a, Acc b) { return a + b; }, &counts);
           return detail::finish(acc, counts, plan, dt, [](Acc a, std::int64_t) {
             if constexpr (std::is_floating_point_v<T>)
               return a;
@@ -116,7 +116,8 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdims) {
           using T = decltype(tag);
           Counts counts;
           auto acc = detail::reduce_values<T, double>(
-              x, plan, 0.0, [](double a, T v) { return a + static_cast<double>(v); }, &counts);
+              x, plan, 0.0, [](double a, T v) { return a + static_cast<double>(v); },
+              [](double a, double b) { return a + b; }, &counts);
           // An empty or all-padding group has mean 0, never NaN.
           return detail::finish(acc, counts, plan, dt,
                                 [](double a, std::int64_t c) { return c == 0 ? 0.0 : a / static_cast<double>(c); });
@@ -150,7 +151,7 @@ Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
                 else
                   return a * static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
               },
-              &counts);
+              [](Acc a, Acc b) { return a * b; }, &counts);
           return detail::finish(acc, counts, plan, dt, [](Acc a, std::int64_t) {
             if constexpr (std::is_floating_point_v<T>)
               return a;

@@ -69,7 +69,8 @@ Tensor reduced_mask(const Tensor& x, const ReducePlan& plan, bool keepdims) {
   // Accumulate in bytes: std::vector<bool> packs bits, so threads writing neighbouring
   // groups would race.
   auto any = reduce_values<bool, std::uint8_t>(
-      m, mp, std::uint8_t{0}, [](std::uint8_t a, bool v) { return static_cast<std::uint8_t>(a | v); }, nullptr);
+      m, mp, std::uint8_t{0}, [](std::uint8_t a, bool v) { return static_cast<std::uint8_t>(a | v); },
+      [](std::uint8_t a, std::uint8_t b) { return static_cast<std::uint8_t>(a | b); }, nullptr);
   Tensor out = empty(mp.out_shape, Bool);
   bool* p = mutable_data<bool>(out);
   for (std::size_t i = 0; i < any.size(); ++i) p[i] = any[i] != 0;

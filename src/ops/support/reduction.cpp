@@ -58,7 +58,8 @@ Tensor inverse_counts(const Tensor& x, const ReducePlan& plan, DType dtype) {
     if (a < mrank) mask_axes.push_back(a);
   ReducePlan mp = plan_reduce(m.spec(), mask_axes, /*keepdims=*/true, "mask");
   Counts c = reduce_values<bool, std::int64_t>(
-      m, mp, 0, [](std::int64_t a, bool v) { return a + (v ? 1 : 0); }, nullptr);
+      m, mp, 0, [](std::int64_t a, bool v) { return a + (v ? 1 : 0); },
+      [](std::int64_t a, std::int64_t b) { return a + b; }, nullptr);
   std::vector<double> inv(c.size());
   for (std::size_t i = 0; i < c.size(); ++i) {
     std::int64_t n = c[i] * unmasked;
