@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/ops/elementwise.hpp"
@@ -46,12 +48,17 @@ Tensor fill_invalid(const Tensor& t, const Tensor& x, double value) {
   return out;
 }
 
-Tensor inverse_counts(const Tensor& x, const ReducePlan& plan, DType dtype) {
+Tensor inverse_counts(const Tensor& x, const ReducePlan& plan, DType dtype, std::int64_t ddof) {
+  auto inverse = [ddof](std::int64_t n) {
+    if (n == 0) return 0.0;
+    if (n <= ddof) return std::numeric_limits<double>::quiet_NaN();
+    return 1.0 / static_cast<double>(n - ddof);
+  };
   std::int64_t unmasked = 1;  // elements per group along reduced axes outside the mask
   const std::int64_t mrank = plan.over_masked_axis ? x.mask_rank() : 0;
   for (auto a : plan.axes)
     if (a >= mrank) unmasked *= x.shape()[a];
-  if (!plan.over_masked_axis) return full(Shape{}, unmasked == 0 ? 0.0 : 1.0 / static_cast<double>(unmasked), dtype);
+  if (!plan.over_masked_axis) return full(Shape{}, inverse(unmasked), dtype);
   Tensor m = x.mask();
   Axes mask_axes;
   for (auto a : plan.axes)
@@ -61,10 +68,7 @@ Tensor inverse_counts(const Tensor& x, const ReducePlan& plan, DType dtype) {
       m, mp, 0, [](std::int64_t a, bool v) { return a + (v ? 1 : 0); },
       [](std::int64_t a, std::int64_t b) { return a + b; }, nullptr);
   std::vector<double> inv(c.size());
-  for (std::size_t i = 0; i < c.size(); ++i) {
-    std::int64_t n = c[i] * unmasked;
-    inv[i] = n == 0 ? 0.0 : 1.0 / static_cast<double>(n);
-  }
+  for (std::size_t i = 0; i < c.size(); ++i) inv[i] = inverse(c[i] * unmasked);
   std::vector<std::int64_t> dims(mp.kept_shape.begin(), mp.kept_shape.end());
   dims.resize(static_cast<std::size_t>(x.rank()), 1);
   return tensor(inv, Shape(dims), dtype);

@@ -87,8 +87,8 @@ Tensor spread_gradient(const Tensor& g, const Tensor& x, const ReducePlan& plan)
 // Differentiable in t; the gradient is 0 at the replaced entries.
 Tensor fill_invalid(const Tensor& t, const Tensor& x, double value);
 
-// 1/(number of valid entries) per group, broadcastable against kept_shape; 0 for groups
-// with none.
-Tensor inverse_counts(const Tensor& x, const ReducePlan& plan, DType dtype);
+// 1/(number of valid entries - ddof) per group, broadcastable against kept_shape; 0 for
+// groups with no valid entry, NaN for groups with some but no more than ddof.
+Tensor inverse_counts(const Tensor& x, const ReducePlan& plan, DType dtype, std::int64_t ddof = 0);
 
 }  // namespace lamina::detail
