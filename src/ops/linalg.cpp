@@ -23,6 +23,7 @@
 #include <climits>
 #include <cstring>
 
+#include "core/parallel.hpp"
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/core/recording.hpp"
@@ -50,12 +51,14 @@ inline CBLAS_TRANSPOSE flag(bool t) { return t ? CblasTrans : CblasNoTrans; }
 // Row-major C (M x N, leading dim ldc) = op(A) @ op(B), beta = 0.
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
           const float* b, std::int64_t ldb, float* c, std::int64_t ldc) {
+  detail::sync_threads();
   cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), 1.0f, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), 0.0f, c,
               static_cast<blasint>(ldc));
 }
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, std::int64_t lda,
           const double* b, std::int64_t ldb, double* c, std::int64_t ldc) {
+  detail::sync_threads();
   cblas_dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), 1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), 0.0, c,
               static_cast<blasint>(ldc));

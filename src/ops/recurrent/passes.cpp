@@ -69,7 +69,8 @@ template <>
 void gemm<float>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
                  const float* b, std::int64_t ldb, float beta, float* c, std::int64_t ldc) {
   if (m == 0 || n == 0) return;
-  if (k == 0) {  // nothing to multiply (and the BLAS rejects leading dimensions of 0)
+  sync_threads();  // the BLAS reads this thread's OpenMP count
+  if (k == 0) {    // nothing to multiply (and the BLAS rejects leading dimensions of 0)
     if (beta == float(0))
       for (std::int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(float));
     return;
@@ -88,7 +89,8 @@ template <>
 void gemm<double>(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, std::int64_t lda,
                   const double* b, std::int64_t ldb, double beta, double* c, std::int64_t ldc) {
   if (m == 0 || n == 0) return;
-  if (k == 0) {  // nothing to multiply (and the BLAS rejects leading dimensions of 0)
+  sync_threads();  // the BLAS reads this thread's OpenMP count
+  if (k == 0) {    // nothing to multiply (and the BLAS rejects leading dimensions of 0)
     if (beta == double(0))
       for (std::int64_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, static_cast<std::size_t>(n) * sizeof(double));
     return;
