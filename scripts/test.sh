@@ -2,11 +2,18 @@
 # Builds Lamina and runs its unit tests.
 #   bash scripts/test.sh              release build, all tests
 #   bash scripts/test.sh --sanitize   the same under AddressSanitizer + UBSan
+#   bash scripts/test.sh --tsan       the library and the concurrency tests (Concurrency.*)
+#                                     under ThreadSanitizer, OpenMP at 1 thread
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 preset=release
-[ "${1:-}" = "--sanitize" ] && preset=sanitize
+case "${1:-}" in
+  --sanitize) preset=sanitize ;;
+  --tsan) preset=tsan ;;
+  "") ;;
+  *) echo "usage: bash scripts/test.sh [--sanitize | --tsan]" >&2; exit 2 ;;
+esac
 
 bash scripts/setup.sh
 cmake --preset "$preset" >/dev/null

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <thread>
 
@@ -17,8 +18,10 @@ Config& config() {
 }
 
 namespace {
-int& thread_count() {
-  static int n = [] {
+// Process-wide: every thread reads it (parallel ops and BLAS calls apply it to the thread
+// they run in, see detail::sync_threads), so it is atomic.
+std::atomic<int>& thread_count() {
+  static std::atomic<int> n = [] {
     int cores = static_cast<int>(std::thread::hardware_concurrency());
     int initial = cores > 0 ? cores : 1;
     // LAMINA_NUM_THREADS overrides the default, like OMP_NUM_THREADS for OpenMP programs.
@@ -45,12 +48,12 @@ void set_num_threads(int n) {
                       .expected = "n >= 1",
                       .found = std::to_string(n),
                       .hint = "use 1 for single-threaded runs"});
-  thread_count() = n;
-  omp_set_num_threads(n);
+  thread_count().store(n, std::memory_order_relaxed);
+  omp_set_num_threads(n);  // this thread now; other threads at their next Lamina call
   openblas_set_num_threads(n);
 }
 
-int num_threads() { return thread_count(); }
+int num_threads() { return thread_count().load(std::memory_order_relaxed); }
 
 std::string blas_info() {
   const char* parallel = "unknown";

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cmath>
+#include <mutex>
 #include <numbers>
 
 #include "lamina/core/error.hpp"
@@ -25,12 +27,66 @@ double Generator::normal() {
   return r * std::cos(2.0 * std::numbers::pi * u2);
 }
 
-Generator& global_generator() {
-  static Generator gen(0);
-  return gen;
+namespace {
+
+// The global generator is one stream per thread, split from the global seed: a thread
+// draws only from its own stream, so draws need no lock and never race, and streams of
+// different threads never repeat each other's values. Stream 0 is Generator(seed) itself:
+// the thread that calls set_seed (or, before any call, the first thread that draws --
+// normally main) gets exactly the sequence a single global generator gave; every other
+// thread takes the next stream number when it first draws after a set_seed.
+struct SeedState {
+  std::mutex mu;
+  std::uint64_t seed = 0;               // guarded by mu
+  std::uint64_t next_stream = 0;        // guarded by mu
+  std::atomic<std::uint64_t> epoch{1};  // bumped by set_seed: streams drawn before are stale
+};
+SeedState& seed_state() {
+  static SeedState s;
+  return s;
 }
 
-void set_seed(std::uint64_t seed) { global_generator() = Generator(seed); }
+// SplitMix64's finaliser: well-spread 64-bit seeds from (seed, stream number).
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+std::uint64_t stream_seed(std::uint64_t seed, std::uint64_t stream) {
+  return stream == 0 ? seed : mix(seed ^ mix(stream * 0x9e3779b97f4a7c15ULL));
+}
+
+struct ThreadStream {
+  Generator gen;
+  std::uint64_t epoch = 0;  // 0: not drawn yet
+};
+ThreadStream& thread_stream() {
+  thread_local ThreadStream t;
+  return t;
+}
+
+}  // namespace
+
+Generator& global_generator() {
+  ThreadStream& t = thread_stream();
+  SeedState& s = seed_state();
+  if (t.epoch != s.epoch.load(std::memory_order_acquire)) {
+    std::lock_guard lock(s.mu);
+    t.gen = Generator(stream_seed(s.seed, s.next_stream++));
+    t.epoch = s.epoch.load(std::memory_order_relaxed);
+  }
+  return t.gen;
+}
+
+void set_seed(std::uint64_t seed) {
+  SeedState& s = seed_state();
+  ThreadStream& t = thread_stream();
+  std::lock_guard lock(s.mu);
+  s.seed = seed;
+  s.next_stream = 1;  // stream 0 is this thread's
+  t.gen = Generator(seed);
+  t.epoch = s.epoch.fetch_add(1, std::memory_order_acq_rel) + 1;
+}
 
 namespace {
 template <class Draw>

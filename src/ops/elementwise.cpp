@@ -257,7 +257,9 @@ Tensor tanh(const Tensor& x) {
   DType dt = floating(x.dtype());
   return detail::unary_op(
       "tanh", tanh, x, dt, dt, [](auto v) { return std::tanh(v); },
-      [](const Tensor&, const Tensor& out, const Tensor& g) { return g * (1 - out * out); });
+      // 1 - tanh(x)^2 = 4 s(2x) s(-2x) (s = sigmoid): relatively accurate where tanh(x) rounds
+      // to +-1, which 1 - out^2 turns into 0 (x >= 9 in float32).
+      [](const Tensor& in, const Tensor&, const Tensor& g) { return g * (sigmoid(in * 2) * sigmoid(in * -2) * 4); });
 }
 
 Tensor abs(const Tensor& x) {
@@ -322,7 +324,8 @@ Tensor sigmoid(const Tensor& x) {
           return v;  // never used: sigmoid computes in a floating dtype
         }
       },
-      [](const Tensor&, const Tensor& out, const Tensor& g) { return g * out * (1 - out); });
+      // s(x) s(-x) rather than out (1 - out): 1 - out cancels to 0 once out rounds to 1.
+      [](const Tensor& in, const Tensor& out, const Tensor& g) { return g * out * sigmoid(-in); });
 }
 
 Tensor relu(const Tensor& x) {

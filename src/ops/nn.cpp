@@ -18,6 +18,7 @@
 #include "lamina/ops/elementwise.hpp"
 #include "lamina/ops/reduce.hpp"
 #include "ops/support/elementwise_op.hpp"
+#include "ops/support/pairwise.hpp"
 #include "ops/support/reduce_plan.hpp"
 #include "core/attrs.hpp"
 
@@ -43,15 +44,13 @@ template <class T, bool Log>
 void row_contiguous(const T* x, T* y, std::int64_t n, const bool* valid) {
   using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  // The exponentials go to y first and are summed pairwise (a long row summed one by one
+  // loses accuracy); log_softmax then overwrites them.
   if (valid == nullptr) {
     T mx = kNegInf;
     for (std::int64_t k = 0; k < n; ++k) mx = x[k] > mx ? x[k] : mx;
-    Acc s = 0;
-    for (std::int64_t k = 0; k < n; ++k) {
-      T e = std::exp(x[k] - mx);
-      if constexpr (!Log) y[k] = e;
-      s += e;
-    }
+    for (std::int64_t k = 0; k < n; ++k) y[k] = std::exp(x[k] - mx);
+    const Acc s = detail::pairwise_sum<Acc>(y, n);
     if constexpr (Log) {
       const T ls = static_cast<T>(std::log(s));
       for (std::int64_t k = 0; k < n; ++k) y[k] = (x[k] - mx) - ls;
@@ -71,12 +70,8 @@ void row_contiguous(const T* x, T* y, std::int64_t n, const bool* valid) {
     for (std::int64_t k = 0; k < n; ++k) y[k] = T(0);
     return;
   }
-  Acc s = 0;
-  for (std::int64_t k = 0; k < n; ++k) {
-    T e = valid[k] ? std::exp(x[k] - mx) : T(0);
-    if constexpr (!Log) y[k] = e;
-    s += e;
-  }
+  for (std::int64_t k = 0; k < n; ++k) y[k] = valid[k] ? std::exp(x[k] - mx) : T(0);
+  const Acc s = detail::pairwise_sum<Acc>(y, n);
   if constexpr (Log) {
     const T ls = static_cast<T>(std::log(s));
     for (std::int64_t k = 0; k < n; ++k) y[k] = valid[k] ? (x[k] - mx) - ls : T(0);
@@ -92,7 +87,7 @@ void rows_strided(const T* x, T* y, const Rows& r, std::int64_t o, std::int64_t 
   using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
   const std::int64_t w = i1 - i0, inner = r.inner;
   std::array<T, kTile> mx;
-  std::array<Acc, kTile> s;
+  std::array<Acc, kTile> s;  // the sums, pairwise over the rows when there are many
   std::array<bool, kTile> any;
   std::array<std::int64_t, kTile> mcol;  // mask column of each element column
   mx.fill(-std::numeric_limits<T>::infinity());
@@ -117,16 +112,22 @@ void rows_strided(const T* x, T* y, const Rows& r, std::int64_t o, std::int64_t 
       for (std::int64_t j = 0; j < w; ++j) mx[j] = xr[j] > mx[j] ? xr[j] : mx[j];
     }
   }
+  const bool cascade = r.n > detail::kColumnBlock;
+  auto plus = [](Acc a, Acc b) { return a + b; };
+  detail::ColumnPairwise<Acc, decltype(plus)> cols(cascade ? w : 0, Acc(0), plus);
   for (std::int64_t k = 0; k < r.n; ++k) {
     const T* xr = xb + k * inner;
     T* yr = yb + k * inner;
     const bool* v = Masked ? valid_row(k) : nullptr;
+    Acc* acc = cascade ? cols.block() : s.data();
     for (std::int64_t j = 0; j < w; ++j) {
       T e = (!Masked || v[mcol[j]]) ? std::exp(xr[j] - mx[j]) : T(0);
       if constexpr (!Log) yr[j] = e;
-      s[j] += e;
+      acc[j] += e;
     }
+    if (cascade) cols.end_row();
   }
+  if (cascade) cols.result(s.data());
   std::array<T, kTile> f;  // Log: log of the sum; else: 1 / sum (0 for an all-masked column)
   for (std::int64_t j = 0; j < w; ++j) f[j] = any[j] ? static_cast<T>(Log ? std::log(s[j]) : 1 / s[j]) : T(0);
   for (std::int64_t k = 0; k < r.n; ++k) {

@@ -14,7 +14,10 @@ struct Config {
 Config& config();
 
 // Threads used by the BLAS and by Lamina's own kernels (default: the machine's cores, or
-// the LAMINA_NUM_THREADS environment variable).
+// the LAMINA_NUM_THREADS environment variable). Process-wide: every Lamina call honours
+// it in whatever thread it runs, and sets that thread's OpenMP count to it (OpenMP keeps
+// the count per thread, and OpenBLAS reads it on every call). Set it while no other thread
+// runs Lamina ops (OpenBLAS resizes its buffers); see docs/threading.md.
 void set_num_threads(int n);
 int num_threads();
 

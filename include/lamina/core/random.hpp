@@ -23,7 +23,12 @@ class Generator {
   std::optional<double> spare_normal_;
 };
 
-// The process-wide generator used when no seed is given. Seeded with 0 at start-up.
+// The generator used when no seed is given: one stream per thread, split from the global
+// seed (0 at start-up), so threads draw without locks and never repeat each other's
+// values. The thread that calls set_seed -- or, before any call, the first thread that
+// draws -- gets Generator(seed) itself, so single-threaded seeded runs are reproducible
+// bit for bit; other threads get further streams in the order they first draw after it.
+// The reference is the calling thread's own generator: do not hand it to other threads.
 Generator& global_generator();
 void set_seed(std::uint64_t seed);
 

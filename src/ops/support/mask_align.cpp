@@ -21,7 +21,8 @@ Tensor mask_any(const Tensor& m, std::int64_t axis) {
   ReducePlan plan = plan_reduce(m.without_mask().spec(), Axes{axis}, /*keepdims=*/false, "mask");
   // Bytes, not std::vector<bool>: threads write neighbouring entries.
   std::vector<std::uint8_t> any = reduce_values<bool, std::uint8_t>(
-      m.without_mask(), plan, 0, [](std::uint8_t a, bool v) -> std::uint8_t { return a || v; }, nullptr);
+      m.without_mask(), plan, 0, [](std::uint8_t a, bool v) -> std::uint8_t { return a || v; },
+      [](std::uint8_t a, std::uint8_t b) -> std::uint8_t { return a || b; }, nullptr);
   return tensor(any, plan.out_shape, Bool);
 }
 

@@ -39,12 +39,16 @@ struct MaskView {
 MaskView mask_view(const Tensor& x);
 
 // Reduces x (read as In) over plan.axes into Acc values, skipping invalid entries when
-// the reduction covers masked axes. Returns accumulators (kept_shape order, row-major)
-// and, when `counts` is non-null, the number of valid entries reduced into each.
+// the reduction covers masked axes. `combine(acc, value)` (or `combine(acc, value, group)`,
+// group = the output's index in kept_shape order) folds in one element and
+// `merge(acc, acc)` joins two partial results (init must be its identity): every group is
+// accumulated pairwise (ops/support/pairwise.hpp), so sums over many elements keep
+// their accuracy. Returns accumulators (kept_shape order, row-major) and, when `counts` is
+// non-null, the number of valid entries reduced into each.
 // Acc must not be bool: std::vector<bool> packs bits, so threads writing neighbouring
 // outputs would race (accumulate in std::uint8_t instead).
-template <class In, class Acc, class Combine>
-std::vector<Acc> reduce_values(const Tensor& x, const ReducePlan& plan, Acc init, Combine combine,
+template <class In, class Acc, class Combine, class Merge>
+std::vector<Acc> reduce_values(const Tensor& x, const ReducePlan& plan, Acc init, Combine combine, Merge merge,
                                std::vector<std::int64_t>* counts);
 
 }  // namespace lamina::detail
