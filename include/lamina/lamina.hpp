@@ -40,4 +40,5 @@
 #include "lamina/ops/nn.hpp"
 #include "lamina/ops/recurrent.hpp"
 #include "lamina/ops/reduce.hpp"
+#include "lamina/ops/scan.hpp"
 #include "lamina/ops/shape.hpp"
