@@ -42,3 +42,4 @@
 #include "lamina/ops/reduce.hpp"
 #include "lamina/ops/scan.hpp"
 #include "lamina/ops/shape.hpp"
+#include "lamina/ops/sort.hpp"
