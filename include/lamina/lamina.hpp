@@ -41,5 +41,6 @@
 #include "lamina/ops/recurrent.hpp"
 #include "lamina/ops/reduce.hpp"
 #include "lamina/ops/scan.hpp"
+#include "lamina/ops/scatter.hpp"
 #include "lamina/ops/shape.hpp"
 #include "lamina/ops/sort.hpp"
