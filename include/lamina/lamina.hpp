@@ -33,6 +33,7 @@
 #include "lamina/layers/time_distributed.hpp"
 #include "lamina/ops/cast.hpp"
 #include "lamina/ops/compare.hpp"
+#include "lamina/ops/einsum.hpp"
 #include "lamina/ops/elementwise.hpp"
 #include "lamina/ops/index.hpp"
 #include "lamina/ops/linalg.hpp"
