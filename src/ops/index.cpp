@@ -14,6 +14,7 @@
 #include "lamina/core/recording.hpp"
 #include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
+#include "ops/support/indices.hpp"
 #include "ops/support/mask_align.hpp"
 #include "core/attrs.hpp"
 
@@ -23,21 +24,15 @@ namespace {
 
 using detail::concat_dims;
 using detail::dims_of;
+using detail::out_of_range;
 using detail::product;
+using detail::require_index_dtype;
+using detail::with_indices;
 
 using Needs = std::vector<bool>;
 using Index = std::int64_t;
 
 // ---- checks ------------------------------------------------------------------------------
-
-void require_index_dtype(const Tensor& idx, const char* op, const char* what) {
-  if (is_integer(idx.dtype())) return;
-  throw DTypeError({.op = op,
-                    .problem = fmt::format("{} must be an integer tensor", what),
-                    .expected = "int32 or int64",
-                    .found = fmt::format("{} {}", dtype_name(idx.dtype()), idx.shape().str()),
-                    .hint = fmt::format("convert explicitly: lm::cast({}, lm::Int32)", what)});
-}
 
 void require_bool(const Tensor& t, const char* op, const char* what) {
   if (t.dtype() == Bool) return;
@@ -46,34 +41,6 @@ void require_bool(const Tensor& t, const char* op, const char* what) {
                     .expected = "bool",
                     .found = fmt::format("{} {}", dtype_name(t.dtype()), t.shape().str()),
                     .hint = fmt::format("say what is true explicitly: `{0} != 0`, or lm::cast({0}, lm::Bool)", what)});
-}
-
-// Calls f(pointer) with the indices' data as int32_t* or int64_t*.
-template <class F>
-decltype(auto) with_indices(const Tensor& idx, F&& f) {
-  if (idx.dtype() == Int32) return f(idx.data<std::int32_t>());
-  return f(idx.data<std::int64_t>());
-}
-
-// "[1, 0]": the multi-index of flat position `flat` in `shape`.
-std::string position(std::int64_t flat, const Shape& shape) {
-  std::vector<std::int64_t> at(static_cast<std::size_t>(shape.rank()));
-  for (std::int64_t d = shape.rank() - 1; d >= 0; --d) {
-    at[static_cast<std::size_t>(d)] = shape[d] == 0 ? 0 : flat % shape[d];
-    flat = shape[d] == 0 ? 0 : flat / shape[d];
-  }
-  return fmt::format("[{}]", fmt::join(at, ", "));
-}
-
-[[noreturn]] void out_of_range(const char* op, Index value, std::int64_t flat, const Shape& idx_shape,
-                               std::int64_t limit, const std::string& what) {
-  throw ValueError(
-      {.op = op,
-       .problem = fmt::format("index {} is out of range", value),
-       .expected = fmt::format("indices in [0, {}) ({})", limit, what),
-       .found = fmt::format("{} at indices{} (indices shape {})", value, position(flat, idx_shape), idx_shape.str()),
-       .hint = "indices are not wrapped: negative ones are invalid too; check the vocabulary "
-               "size or clip the indices"});
 }
 
 // Every entry of idx in [0, limit).
