@@ -14,7 +14,13 @@
 #include "lamina/ops/index.hpp"
 #include "lamina/ops/linalg.hpp"
 #include "lamina/ops/mask.hpp"
+#include "lamina/ops/einsum.hpp"
 #include "lamina/ops/nn.hpp"
+#include "lamina/ops/reduce.hpp"
+#include "lamina/ops/scan.hpp"
+#include "lamina/ops/scatter.hpp"
+#include "lamina/ops/shape.hpp"
+#include "lamina/ops/sort.hpp"
 
 namespace lamina {
 
@@ -39,6 +45,23 @@ std::int64_t int_attr(const std::string& op, const Json& attrs, const std::strin
   const Json& v = need(op, attrs, key);
   if (!v.is_number_integer()) bad_attr(op, key, attrs);
   return v.get<std::int64_t>();
+}
+
+bool bool_attr(const std::string& op, const Json& attrs, const std::string& key) {
+  const Json& v = need(op, attrs, key);
+  if (!v.is_boolean()) bad_attr(op, key, attrs);
+  return v.get<bool>();
+}
+
+std::vector<std::int64_t> ints_attr(const std::string& op, const Json& attrs, const std::string& key) {
+  const Json& v = need(op, attrs, key);
+  if (!v.is_array() || v.size() > 64) bad_attr(op, key, attrs);
+  std::vector<std::int64_t> out;
+  for (const auto& x : v) {
+    if (!x.is_number_integer()) bad_attr(op, key, attrs);
+    out.push_back(x.get<std::int64_t>());
+  }
+  return out;
 }
 
 DType dtype_attr(const std::string& op, const Json& attrs, const std::string& key) {
@@ -151,6 +174,160 @@ const std::map<std::string, Factory>& factories() {
       Scalar value = scalar_attr("full_like", a, "value");
       DType dt = dtype_attr("full_like", a, "dtype");
       return [value, dt](const TensorList& in) { return TensorList{full_like(in.at(0), value, dt)}; };
+    };
+    // Reductions: axes and keepdims (var/std also ddof; argmax/argmin one axis).
+    auto reduce = [](const char* name, Tensor (*f)(const Tensor&, const Axes&, bool)) -> Factory {
+      return [name, f](const Json& a) -> OpReplay {
+        Axes axes = ints_attr(name, a, "axes");
+        bool keep = bool_attr(name, a, "keepdims");
+        return [f, axes, keep](const TensorList& in) { return TensorList{f(in.at(0), axes, keep)}; };
+      };
+    };
+    t["sum"] = reduce("sum", [](const Tensor& x, const Axes& ax, bool k) { return sum(x, ax, k); });
+    t["mean"] = reduce("mean", [](const Tensor& x, const Axes& ax, bool k) { return mean(x, ax, k); });
+    t["max"] = reduce("max", [](const Tensor& x, const Axes& ax, bool k) { return max(x, ax, k); });
+    t["min"] = reduce("min", [](const Tensor& x, const Axes& ax, bool k) { return min(x, ax, k); });
+    t["prod"] = reduce("prod", [](const Tensor& x, const Axes& ax, bool k) { return prod(x, ax, k); });
+    t["logsumexp"] = reduce("logsumexp", [](const Tensor& x, const Axes& ax, bool k) { return logsumexp(x, ax, k); });
+    t["any"] = reduce("any", [](const Tensor& x, const Axes& ax, bool k) { return any(x, ax, k); });
+    t["all"] = reduce("all", [](const Tensor& x, const Axes& ax, bool k) { return all(x, ax, k); });
+    for (const char* name : {"var", "std"})
+      t[name] = [name](const Json& a) -> OpReplay {
+        Axes axes = ints_attr(name, a, "axes");
+        bool keep = bool_attr(name, a, "keepdims");
+        std::int64_t ddof = int_attr(name, a, "ddof");
+        bool root = std::string(name) == "std";
+        return [=](const TensorList& in) {
+          return TensorList{root ? lamina::std(in.at(0), axes, keep, ddof) : var(in.at(0), axes, keep, ddof)};
+        };
+      };
+    for (const char* name : {"argmax", "argmin"})
+      t[name] = [name](const Json& a) -> OpReplay {
+        Axes axes = ints_attr(name, a, "axes");
+        if (axes.size() != 1) bad_attr(name, "axes", a);
+        bool keep = bool_attr(name, a, "keepdims");
+        bool is_max = std::string(name) == "argmax";
+        std::int64_t axis = axes[0];
+        return [=](const TensorList& in) {
+          return TensorList{is_max ? argmax(in.at(0), axis, keep) : argmin(in.at(0), axis, keep)};
+        };
+      };
+    // Shape ops.
+    t["reshape"] = [](const Json& a) -> OpReplay {
+      Shape shape(ints_attr("reshape", a, "shape"));
+      return [shape](const TensorList& in) { return TensorList{reshape(in.at(0), shape)}; };
+    };
+    t["expand_dims"] = [](const Json& a) -> OpReplay {
+      std::int64_t axis = int_attr("expand_dims", a, "axis");
+      return [axis](const TensorList& in) { return TensorList{expand_dims(in.at(0), axis)}; };
+    };
+    t["squeeze"] = [](const Json& a) -> OpReplay {
+      Axes axes = ints_attr("squeeze", a, "axes");
+      return [axes](const TensorList& in) { return TensorList{axes.empty() ? in.at(0) : squeeze(in.at(0), axes)}; };
+    };
+    t["transpose"] = [](const Json& a) -> OpReplay {
+      Axes perm = ints_attr("transpose", a, "perm");
+      return [perm](const TensorList& in) { return TensorList{transpose(in.at(0), perm)}; };
+    };
+    t["broadcast_to"] = [](const Json& a) -> OpReplay {
+      Shape shape(ints_attr("broadcast_to", a, "shape"));
+      return [shape](const TensorList& in) { return TensorList{broadcast_to(in.at(0), shape)}; };
+    };
+    t["tile"] = [](const Json& a) -> OpReplay {
+      auto reps = ints_attr("tile", a, "reps");
+      return [reps](const TensorList& in) { return TensorList{tile(in.at(0), reps)}; };
+    };
+    t["flip"] = [](const Json& a) -> OpReplay {
+      Axes axes = ints_attr("flip", a, "axes");
+      return [axes](const TensorList& in) { return TensorList{flip(in.at(0), axes)}; };
+    };
+    t["split"] = [](const Json& a) -> OpReplay {
+      auto sizes = ints_attr("split", a, "sizes");
+      std::int64_t axis = int_attr("split", a, "axis");
+      return [sizes, axis](const TensorList& in) { return split(in.at(0), sizes, axis); };
+    };
+    t["concat"] = [](const Json& a) -> OpReplay {
+      std::int64_t axis = int_attr("concat", a, "axis");
+      return [axis](const TensorList& in) { return TensorList{concat(in, axis)}; };
+    };
+    t["stack"] = [](const Json& a) -> OpReplay {
+      std::int64_t axis = int_attr("stack", a, "axis");
+      return [axis](const TensorList& in) { return TensorList{stack(in, axis)}; };
+    };
+    t["slice"] = [](const Json& a) -> OpReplay {
+      const Json& r = need("slice", a, "ranges");
+      if (!r.is_array() || r.size() > 64) bad_attr("slice", "ranges", a);
+      std::vector<Range> ranges;
+      for (const auto& x : r) {
+        if (!x.is_array() || x.size() != 3 || !x[2].is_number_integer()) bad_attr("slice", "ranges", a);
+        Range range;
+        for (int k = 0; k < 2; ++k) {
+          if (x[k].is_null()) continue;
+          if (!x[k].is_number_integer()) bad_attr("slice", "ranges", a);
+          (k == 0 ? range.start : range.stop) = x[k].get<std::int64_t>();
+        }
+        range.step = x[2].get<std::int64_t>();
+        ranges.push_back(range);
+      }
+      return [ranges](const TensorList& in) { return TensorList{slice(in.at(0), ranges)}; };
+    };
+    t["pad"] = [](const Json& a) -> OpReplay {
+      const Json& p = need("pad", a, "paddings");
+      if (!p.is_array() || p.size() > 64) bad_attr("pad", "paddings", a);
+      std::vector<std::pair<std::int64_t, std::int64_t>> paddings;
+      for (const auto& x : p) {
+        if (!x.is_array() || x.size() != 2 || !x[0].is_number_integer() || !x[1].is_number_integer())
+          bad_attr("pad", "paddings", a);
+        paddings.push_back({x[0].get<std::int64_t>(), x[1].get<std::int64_t>()});
+      }
+      Scalar value = scalar_attr("pad", a, "value");
+      return [paddings, value](const TensorList& in) { return TensorList{pad(in.at(0), paddings, value)}; };
+    };
+    // The newer families.
+    t["einsum"] = [](const Json& a) -> OpReplay {
+      const Json& e = need("einsum", a, "equation");
+      if (!e.is_string()) bad_attr("einsum", "equation", a);
+      std::string equation = e.get<std::string>();
+      return [equation](const TensorList& in) { return TensorList{einsum(equation, in)}; };
+    };
+    for (const char* name : {"sort", "argsort"})
+      t[name] = [name](const Json& a) -> OpReplay {
+        std::int64_t axis = int_attr(name, a, "axis");
+        bool descending = bool_attr(name, a, "descending");
+        bool values = std::string(name) == "sort";
+        return [=](const TensorList& in) {
+          return TensorList{values ? sort(in.at(0), axis, descending) : argsort(in.at(0), axis, descending)};
+        };
+      };
+    t["top_k"] = [](const Json& a) -> OpReplay {
+      std::int64_t k = int_attr("top_k", a, "k");
+      bool sorted = bool_attr("top_k", a, "sorted");
+      return [k, sorted](const TensorList& in) {
+        TopK r = top_k(in.at(0), k, sorted);
+        return TensorList{r.values, r.indices};
+      };
+    };
+    for (const char* name : {"cumsum", "cumprod"})
+      t[name] = [name](const Json& a) -> OpReplay {
+        std::int64_t axis = int_attr(name, a, "axis");
+        bool exclusive = bool_attr(name, a, "exclusive"), reverse = bool_attr(name, a, "reverse");
+        bool is_sum = std::string(name) == "cumsum";
+        return [=](const TensorList& in) {
+          return TensorList{is_sum ? cumsum(in.at(0), axis, exclusive, reverse) : cumprod(in.at(0), axis, exclusive, reverse)};
+        };
+      };
+    t["scatter"] = [](const Json& a) -> OpReplay {
+      Shape shape(ints_attr("scatter", a, "shape"));
+      return [shape](const TensorList& in) { return TensorList{scatter(in.at(0), in.at(1), shape)}; };
+    };
+    t["scatter_add"] = [](const Json&) -> OpReplay {
+      return [](const TensorList& in) { return TensorList{scatter_add(in.at(0), in.at(1), in.at(2))}; };
+    };
+    t["sequence_mask"] = [](const Json& a) -> OpReplay {
+      const Json& m = need("sequence_mask", a, "maxlen");
+      std::optional<std::int64_t> maxlen;
+      if (!m.is_null()) maxlen = int_attr("sequence_mask", a, "maxlen");
+      return [maxlen](const TensorList& in) { return TensorList{sequence_mask(in.at(0), maxlen)}; };
     };
     return t;
   }();

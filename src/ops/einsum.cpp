@@ -22,6 +22,7 @@
 #include "ops/support/mask_align.hpp"
 #include "ops/support/select_valid.hpp"
 #include "ops/support/shape_util.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -373,7 +374,8 @@ Tensor einsum(const std::string& equation, const TensorList& operands) {
   const DType dt = einsum_dtype(operands);
   if (any_symbolic(operands))
     return symbolic_op("einsum", operands, TensorSpec{pl.out_shape, dt, pl.mask_rank},
-                       [equation](const TensorList& in) { return einsum(equation, in); });
+                       [equation](const TensorList& in) { return einsum(equation, in); },
+                       nlohmann::json{{"equation", equation}}.dump());
   // Masked entries contribute nothing: selected to 0 before anything is multiplied.
   std::vector<Operand> xs;
   for (std::size_t o = 0; o < operands.size(); ++o)

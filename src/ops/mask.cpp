@@ -11,6 +11,7 @@
 #include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/indices.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -46,7 +47,8 @@ Tensor sequence_mask(const Tensor& lengths, std::optional<std::int64_t> maxlen) 
   if (lengths.is_symbolic())
     return symbolic_op("sequence_mask", {lengths},
                        TensorSpec{detail::concat_dims({ls.dims(), {maxlen.value_or(None)}}), Bool, lengths.mask_rank()},
-                       [maxlen](const TensorList& in) { return sequence_mask(in[0], maxlen); });
+                       [maxlen](const TensorList& in) { return sequence_mask(in[0], maxlen); },
+                       nlohmann::json{{"maxlen", maxlen ? nlohmann::json(*maxlen) : nlohmann::json(nullptr)}}.dump());
   // Valid lengths are checked; masked ones are padding and read as 0.
   const std::int64_t n = lengths.numel();
   const Tensor valid = detail::mask_to_rank(lengths, lengths.rank());

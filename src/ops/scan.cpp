@@ -21,6 +21,7 @@
 #include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/select_valid.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -160,7 +161,8 @@ Tensor scan(const char* op, Kind kind, const Tensor& x, std::int64_t axis, bool 
     return symbolic_op(
         op, {x}, TensorSpec{x.shape(), dt, x.mask_rank()}, [kind, axis, exclusive, reverse](const TensorList& in) {
           return kind == Kind::Sum ? cumsum(in[0], axis, exclusive, reverse) : cumprod(in[0], axis, exclusive, reverse);
-        });
+        },
+        nlohmann::json{{"axis", axis}, {"exclusive", exclusive}, {"reverse", reverse}}.dump());
   // Masked entries become the identity: they contribute nothing, whatever they hold.
   Tensor xv = detail::select_valid(cast(x, dt), kind == Kind::Sum ? 0 : 1);
   Tensor out = scan_values(xv, a, exclusive, reverse, kind);

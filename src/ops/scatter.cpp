@@ -18,6 +18,7 @@
 #include "ops/support/indices.hpp"
 #include "ops/support/select_valid.hpp"
 #include "ops/support/shape_util.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -199,7 +200,8 @@ Tensor scatter(const Tensor& indices, const Tensor& updates, const Shape& shape)
   const DType dt = detail::arithmetic(updates.dtype());
   if (any_symbolic({indices, updates}))
     return symbolic_op("scatter", {indices, updates}, TensorSpec{shape, dt, -1},
-                       [shape](const TensorList& in) { return scatter(in[0], in[1], shape); });
+                       [shape](const TensorList& in) { return scatter(in[0], in[1], shape); },
+                       nlohmann::json{{"shape", shape.dims()}}.dump());
   return scatter_values("scatter", indices, updates, k, dt, shape);
 }
 

@@ -18,6 +18,7 @@
 #include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/select_valid.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -143,7 +144,8 @@ Tensor sort_op(const char* op, const Tensor& x, std::int64_t axis, bool descendi
     return symbolic_op(op, {x}, TensorSpec{x.shape(), values ? x.dtype() : Int32, x.mask_rank()},
                        [axis, descending, values](const TensorList& in) {
                          return values ? sort(in[0], axis, descending) : argsort(in[0], axis, descending);
-                       });
+                       },
+                       nlohmann::json{{"axis", axis}, {"descending", descending}}.dump());
   return sort_impl(x, a, descending, values);
 }
 
@@ -181,7 +183,8 @@ TopK top_k(const Tensor& x, std::int64_t k, bool sorted) {
                                   [k, sorted](const TensorList& in) {
                                     TopK r = top_k(in[0], k, sorted);
                                     return TensorList{r.values, r.indices};
-                                  });
+                                  },
+                                  nlohmann::json{{"k", k}, {"sorted", sorted}}.dump());
     return {outs[0], outs[1]};
   }
   const std::int64_t rows = product(x.shape(), 0, last);

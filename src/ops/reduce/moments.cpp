@@ -119,7 +119,8 @@ Tensor moments(const char* op, const Tensor& x, const Axes& axes, bool keepdims,
         const Tensor positive = out > 0;
         const Tensor gv = where(positive, g / (where(positive, out, 1) * 2), 0);
         return var_gradient(gv, x, plan, ddof);
-      });
+      },
+      nlohmann::json{{"ddof", ddof}});
 }
 
 }  // namespace

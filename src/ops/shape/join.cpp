@@ -12,6 +12,7 @@
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/shape_util.hpp"
 #include "ops/support/strided.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -33,7 +34,8 @@ TensorList split_parts(const Tensor& x, const std::vector<std::int64_t>& sizes, 
                        std::function<TensorList(const TensorList&)> replay) {
   std::vector<TensorSpec> specs;
   for (auto n : sizes) specs.push_back({with_dim(x.shape(), axis, n), x.dtype(), x.mask_rank()});
-  if (x.is_symbolic()) return symbolic_op("split", {x}, specs, std::move(replay));
+  if (x.is_symbolic())
+    return symbolic_op("split", {x}, specs, std::move(replay), nlohmann::json{{"sizes", sizes}, {"axis", axis}}.dump());
   const bool masked_axis = axis < x.mask_rank();
   TensorList outs;
   std::vector<std::int64_t> start(static_cast<std::size_t>(x.rank()), 0), step(static_cast<std::size_t>(x.rank()), 1);
@@ -147,7 +149,8 @@ Tensor concat(const TensorList& xs, std::int64_t axis) {
   std::int64_t mrank = max_mask_rank(xs);
   if (any_symbolic(xs))
     return symbolic_op("concat", xs, TensorSpec{out_shape, dt, mrank},
-                       [axis](const TensorList& in) { return concat(in, axis); });
+                       [axis](const TensorList& in) { return concat(in, axis); },
+                       nlohmann::json{{"axis", axis}}.dump());
   TensorList parts;
   std::vector<std::int64_t> sizes;
   for (const auto& x : xs) {
@@ -189,7 +192,8 @@ Tensor stack(const TensorList& xs, std::int64_t axis) {
   std::int64_t mrank = r < 0 ? -1 : (a < r ? r + 1 : r);
   if (any_symbolic(xs))
     return symbolic_op("stack", xs, TensorSpec{out_shape, dt, mrank},
-                       [axis](const TensorList& in) { return stack(in, axis); });
+                       [axis](const TensorList& in) { return stack(in, axis); },
+                       nlohmann::json{{"axis", axis}}.dump());
   TensorList parts, expanded;
   for (const auto& x : xs) {
     parts.push_back(cast(x, dt));

@@ -12,6 +12,7 @@
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/shape_util.hpp"
 #include "ops/support/strided.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -48,7 +49,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& requested) {
   std::int64_t mrank = detail::elementwise_mask_rank({x.spec()}, shape.rank());
   if (x.is_symbolic())
     return symbolic_op("broadcast_to", {x}, TensorSpec{shape, x.dtype(), mrank},
-                       [requested](const TensorList& in) { return broadcast_to(in[0], requested); });
+                       [requested](const TensorList& in) { return broadcast_to(in[0], requested); },
+                       nlohmann::json{{"shape", requested.dims()}}.dump());
   if (x.shape() == shape) return x;
   Tensor out = visit_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -106,7 +108,8 @@ Tensor tile(const Tensor& x, const std::vector<std::int64_t>& reps) {
   std::int64_t mrank = x.mask_rank() < 0 ? -1 : x.mask_rank() + lead;
   if (x.is_symbolic())
     return symbolic_op("tile", {x}, TensorSpec{out_shape, x.dtype(), mrank},
-                       [reps](const TensorList& in) { return tile(in[0], reps); });
+                       [reps](const TensorList& in) { return tile(in[0], reps); },
+                       nlohmann::json{{"reps", reps}}.dump());
   if (out_shape == x.shape()) return x;
   // Read (r0, d0, r1, d1, ...) with stride 0 along the repetitions.
   auto tiled = [&](const Tensor& t, const Shape& ts, std::int64_t n) {

@@ -11,6 +11,7 @@
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/shape_util.hpp"
 #include "ops/support/strided.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -141,7 +142,8 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   std::int64_t mrank = reshaped_mask_rank(x.shape(), x.mask_rank(), out_shape);
   if (x.is_symbolic())
     return symbolic_op("reshape", {x}, TensorSpec{out_shape, x.dtype(), mrank},
-                       [shape](const TensorList& in) { return reshape(in[0], shape); });
+                       [shape](const TensorList& in) { return reshape(in[0], shape); },
+                       nlohmann::json{{"shape", shape.dims()}}.dump());
   if (out_shape == x.shape()) return x;
   Tensor mask = mrank < 0 ? Tensor() : detail::share(x.mask(), out_shape.prefix(mrank), Tensor());
   Tensor out = detail::share(x, out_shape, mask);
@@ -164,7 +166,8 @@ Tensor expand_dims(const Tensor& x, std::int64_t axis) {
   std::int64_t mrank = x.mask_rank() < 0 ? -1 : x.mask_rank() + (joins_mask ? 1 : 0);
   if (x.is_symbolic())
     return symbolic_op("expand_dims", {x}, TensorSpec{out_shape, x.dtype(), mrank},
-                       [axis](const TensorList& in) { return expand_dims(in[0], axis); });
+                       [axis](const TensorList& in) { return expand_dims(in[0], axis); },
+                       nlohmann::json{{"axis", axis}}.dump());
   Tensor mask = x.mask();
   if (joins_mask) mask = detail::share(mask, insert_dim(mask.shape(), a, 1), Tensor());
   Tensor out = detail::share(x, out_shape, mask);
@@ -206,7 +209,8 @@ Tensor squeeze(const Tensor& x, const Axes& axes) {
   Shape out_shape(dims);
   if (x.is_symbolic())  // replay the axes chosen now, so a None axis that is 1 at run time stays
     return symbolic_op("squeeze", {x}, TensorSpec{out_shape, x.dtype(), mrank},
-                       [dropped](const TensorList& in) { return dropped.empty() ? in[0] : squeeze(in[0], dropped); });
+                       [dropped](const TensorList& in) { return dropped.empty() ? in[0] : squeeze(in[0], dropped); },
+                       nlohmann::json{{"axes", dropped}}.dump());
   if (dropped.empty()) return x;
   Tensor mask = mrank < 0 ? Tensor() : detail::share(x.mask(), Shape(mask_dims), Tensor());
   Tensor out = detail::share(x, out_shape, mask);

@@ -13,8 +13,20 @@
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/shape_util.hpp"
 #include "ops/support/strided.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
+
+namespace {
+// A slice's ranges for a saved graph: [start, stop, step] per axis, null where open.
+std::string ranges_attrs(const std::vector<Range>& ranges) {
+  nlohmann::json r = nlohmann::json::array();
+  for (const auto& x : ranges)
+    r.push_back({x.start ? nlohmann::json(*x.start) : nlohmann::json(nullptr),
+                 x.stop ? nlohmann::json(*x.stop) : nlohmann::json(nullptr), x.step});
+  return nlohmann::json{{"ranges", r}}.dump();
+}
+}  // namespace
 
 namespace {
 
@@ -117,7 +129,8 @@ Tensor slice(const Tensor& x, const std::vector<Range>& ranges) {
   Shape out_shape(dims);
   if (x.is_symbolic())
     return symbolic_op("slice", {x}, TensorSpec{out_shape, x.dtype(), x.mask_rank()},
-                       [ranges](const TensorList& in) { return slice(in[0], ranges); });
+                       [ranges](const TensorList& in) { return slice(in[0], ranges); },
+                       ranges_attrs(ranges));
   if (whole) return x;
   Tensor out = detail::gather_view(x, slice_view(x.shape(), s, x.rank()));
   if (x.has_mask())
@@ -180,7 +193,8 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
   Shape out_shape(dims);
   if (x.is_symbolic())
     return symbolic_op("pad", {x}, TensorSpec{out_shape, x.dtype(), x.mask_rank()},
-                       [paddings, value](const TensorList& in) { return pad(in[0], paddings, value); });
+                       [paddings, value](const TensorList& in) { return pad(in[0], paddings, value); },
+                       nlohmann::json{{"paddings", paddings}, {"value", detail::scalar_json(value)}}.dump());
   Tensor out = full(out_shape, value, x.dtype());
   detail::scatter_view(x, out, axis_view(out_shape, start, step, s));
   if (x.has_mask()) {  // padded positions of masked axes are invalid
@@ -206,7 +220,9 @@ Tensor flip(const Tensor& x, const Axes& axes) {
   std::vector<bool> flags = axis_flags(axes, x.rank(), "flip");
   if (axes.empty()) flags.assign(flags.size(), true);  // like NumPy: every axis
   if (x.is_symbolic())
-    return symbolic_op("flip", {x}, x.spec(), [axes](const TensorList& in) { return flip(in[0], axes); });
+    return symbolic_op(
+        "flip", {x}, x.spec(), [axes](const TensorList& in) { return flip(in[0], axes); },
+        nlohmann::json{{"axes", axes}}.dump());
   std::vector<std::int64_t> start, step;
   bool any = false;
   for (std::int64_t i = 0; i < x.rank(); ++i) {

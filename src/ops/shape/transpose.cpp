@@ -11,6 +11,7 @@
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/shape_util.hpp"
 #include "ops/support/strided.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina {
 
@@ -83,7 +84,8 @@ Tensor transpose(const Tensor& x, const Axes& perm) {
   std::int64_t mrank = transposed_mask_rank(p, x.mask_rank());
   if (x.is_symbolic())
     return symbolic_op("transpose", {x}, TensorSpec{out_shape, x.dtype(), mrank},
-                       [p](const TensorList& in) { return transpose(in[0], p); });
+                       [p](const TensorList& in) { return transpose(in[0], p); },
+                       nlohmann::json{{"perm", p}}.dump());
   bool identity = true;
   for (std::size_t i = 0; i < p.size(); ++i) identity = identity && p[i] == static_cast<std::int64_t>(i);
   if (identity) return x;

@@ -12,6 +12,7 @@
 #include "lamina/core/tensor.hpp"
 #include "ops/support/kernels.hpp"
 #include "ops/support/reduce_plan.hpp"
+#include "core/attrs.hpp"
 
 namespace lamina::detail {
 
@@ -26,11 +27,16 @@ void require_nonempty(const TensorSpec& x, const ReducePlan& plan, const char* o
 // is mask-free); Grad = std::nullptr_t records the op as a cut.
 template <class Kernel, class Grad>
 Tensor reduction(const char* op, const Tensor& x, const Axes& axes, bool keepdims, DType out_dtype, bool needs_elements,
-                 std::function<Tensor(const TensorList&)> replay, Kernel kernel, Grad grad) {
+                 std::function<Tensor(const TensorList&)> replay, Kernel kernel, Grad grad,
+                 nlohmann::json extra_attrs = nlohmann::json::object()) {
   ReducePlan plan = plan_reduce(x.spec(), axes, keepdims, op);
   if (needs_elements) require_nonempty(x.spec(), plan, op);
-  if (x.is_symbolic())
-    return symbolic_op(op, {x}, TensorSpec{plan.out_shape, out_dtype, plan.out_mask_rank}, std::move(replay));
+  if (x.is_symbolic()) {
+    extra_attrs["axes"] = axes;  // what a saved graph needs to rebuild the op
+    extra_attrs["keepdims"] = keepdims;
+    return symbolic_op(op, {x}, TensorSpec{plan.out_shape, out_dtype, plan.out_mask_rank}, std::move(replay),
+                       extra_attrs.dump());
+  }
   Tensor out = kernel(plan);
   set_mask(out, reduced_mask(x, plan, keepdims));
   if constexpr (std::is_same_v<Grad, std::nullptr_t>) {
