@@ -170,7 +170,7 @@ AttentionLayer::AttentionLayer(AttentionOptions options)
   if (options_.seed) generator() = Generator(*options_.seed);
 }
 
-void AttentionLayer::build(const std::vector<TensorSpec>& specs) {
+void AttentionLayer::on_build(const std::vector<TensorSpec>& specs) {
   check_specs(specs, assign_roles(specs, type(), false), type(), true);
   if (options_.use_scale) scale_ = add_weight("scale", Shape{}, initializers::ones());
   if (options_.score_mode == "concat")
@@ -242,7 +242,7 @@ MultiHeadAttentionLayer::MultiHeadAttentionLayer(std::int64_t num_heads, std::in
   if (options_.seed) generator() = Generator(*options_.seed);
 }
 
-void MultiHeadAttentionLayer::build(const std::vector<TensorSpec>& specs) {
+void MultiHeadAttentionLayer::on_build(const std::vector<TensorSpec>& specs) {
   const Roles r = assign_roles(specs, type(), true);
   check_specs(specs, r, type(), false);
   const std::int64_t fq = specs[r.query].shape[2], fv = specs[r.value].shape[2], fk = specs[r.key].shape[2];

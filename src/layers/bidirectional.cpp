@@ -76,6 +76,12 @@ void BidirectionalLayer::check_backward_layer() const {
          "use merge_mode \"concat\" or equal units");
 }
 
+void BidirectionalLayer::on_build(const std::vector<TensorSpec>& specs) {
+  // Each direction sees the sequence (initial states only shape the call, not the weights).
+  forward_->build({specs.at(0)});
+  backward_->build({specs.at(0)});
+}
+
 TensorList BidirectionalLayer::call(const TensorList& inputs, const TensorList& masks, bool training) {
   const RecurrentConfig& cfg = forward_->config();
   const auto f_states = static_cast<std::ptrdiff_t>(forward_->state_count());

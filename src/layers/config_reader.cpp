@@ -1,7 +1,9 @@
 // ConfigReader: checked access to a layer config's fields. nlohmann's own accessors would
-// throw their exceptions (or silently convert 3.7 to 3), so every field is type-checked here.
+// throw their exceptions (or silently convert 3.7 to 3), so every field is type-checked here;
+// the fields asked for are remembered, so finish() can reject the rest.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "lamina/layers/registry.hpp"
@@ -23,6 +25,92 @@ std::string field_list(const Json& config) {
   return s.empty() ? "no fields" : "fields " + s;
 }
 
+// Levenshtein distance (for "did you mean").
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The candidate nearest to `word`, or "" when there are none.
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_d = std::numeric_limits<std::size_t>::max();
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_d) {
+      best = c;
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+// Keras options Lamina does not implement. A config may carry one with the value that
+// means Lamina's behaviour (Keras writes them all); any other value is refused with `hint`.
+struct Unsupported {
+  const char* field;
+  const char* neutral;  // "false", "null", "float32" (string or a dtype policy naming it), "any"
+  const char* hint;
+};
+constexpr const char* kNoRegularizers =
+    "Lamina has no weight regularizers; add the penalty to the loss yourself (e.g. lm::sum(lm::square(w)) * 1e-4)";
+constexpr const char* kNoConstraints = "Lamina has no weight constraints; apply one to the weights after each step";
+const Unsupported kUnsupported[] = {
+    {"stateful", "false",
+     "Lamina's recurrent layers start every batch from zero state; pass the previous batch's final states as "
+     "initial_state to carry them over, and set stateful to false"},
+    {"unroll", "false", "unrolling only changes speed in Keras; set unroll to false (Lamina's fused kernels are fast)"},
+    {"time_major", "false", "Lamina sequences are (batch, time, features); transpose with lm::transpose(x, {1, 0, 2})"},
+    {"implementation", "any", ""},  // Keras 2's kernel choice: the results are the same
+    {"use_cudnn", "any", ""},       // Keras 3's kernel choice: the results are the same
+    {"dtype", "float32", "Lamina layers compute in their input's dtype; cast the input with lm::cast"},
+    {"activity_regularizer", "null", kNoRegularizers},
+    {"kernel_regularizer", "null", kNoRegularizers},
+    {"bias_regularizer", "null", kNoRegularizers},
+    {"recurrent_regularizer", "null", kNoRegularizers},
+    {"embeddings_regularizer", "null", kNoRegularizers},
+    {"beta_regularizer", "null", kNoRegularizers},
+    {"gamma_regularizer", "null", kNoRegularizers},
+    {"kernel_constraint", "null", kNoConstraints},
+    {"bias_constraint", "null", kNoConstraints},
+    {"recurrent_constraint", "null", kNoConstraints},
+    {"embeddings_constraint", "null", kNoConstraints},
+    {"beta_constraint", "null", kNoConstraints},
+    {"gamma_constraint", "null", kNoConstraints},
+    {"lora_rank", "null", "Lamina has no LoRA layers; set lora_rank to null"},
+    {"sparse", "false", "Lamina's Embedding returns dense gradients; set sparse to false"},
+    {"synchronized", "false", "Lamina trains on one device; set synchronized to false"},
+    {"input_length", "any", ""},  // Keras 2 Embedding: only documents the input shape
+    {"attention_axes", "null", "Lamina's MultiHeadAttention attends over the time axis; set attention_axes to null"},
+};
+
+bool neutral_value(const Unsupported& u, const Json& v) {
+  const std::string n = u.neutral;
+  if (n == "any" || v.is_null()) return true;
+  if (n == "false") return v.is_boolean() && !v.get<bool>();
+  if (n == "float32") {
+    if (v.is_string()) return v.get<std::string>() == "float32";
+    // Keras 3 writes {"class_name": "DTypePolicy", "config": {"name": "float32"}}.
+    auto c = v.find("config");
+    if (v.is_object() && c != v.end() && c->is_object()) {
+      auto name = c->find("name");
+      return name != c->end() && name->is_string() && name->get<std::string>() == "float32";
+    }
+    return false;
+  }
+  return false;  // "null": only null
+}
+
 }  // namespace
 
 ConfigReader::ConfigReader(const Json& config) : config_(config) {
@@ -41,22 +129,70 @@ ConfigReader::ConfigReader(const Json& config) : config_(config) {
 void ConfigReader::fail(const std::string& field, ErrorDetails d) const {
   d.problem = fmt::format("field '{}' of the {} config {}", field, type_, d.problem);
   if (d.found.empty()) d.found = has(field) ? describe(config_.at(field)) : "null";
+  if (d.hint.empty())
+    d.hint = fmt::format("write '{}' as {}, as {}'s get_config() does (or leave it out for the default)", field,
+                         d.expected, type_);
   throw ValueError(std::move(d));
 }
 
-bool ConfigReader::has(const std::string& field) const {
+const Json* ConfigReader::find(const std::string& field) const {
+  if (std::find(known_.begin(), known_.end(), field) == known_.end()) known_.push_back(field);
   auto it = config_.find(field);
-  return it != config_.end() && !it->is_null();
+  return it == config_.end() ? nullptr : &*it;
+}
+
+bool ConfigReader::has(const std::string& field) const {
+  const Json* v = find(field);
+  return v && !v->is_null();
 }
 
 const Json& ConfigReader::at(const std::string& field) const {
-  auto it = config_.find(field);
-  if (it == config_.end())
+  const Json* v = find(field);
+  if (!v) {
+    // A present field that is not known yet and resembles this one is probably it, misspelt.
+    std::vector<std::string> others;
+    for (const auto& [key, value] : config_.items())
+      if (key != "type" && key != "name" && key != "trainable") others.push_back(key);
+    const std::string close = nearest(field, others);
+    std::string hint = fmt::format("'{}' has no default: give it a value", field);
+    if (!close.empty() && edit_distance(close, field) <= std::max<std::size_t>(2, field.size() / 3))
+      hint = fmt::format("the config has '{}': is it '{}' misspelt?", close, field);
     throw ValueError({.problem = fmt::format("the {} config is missing field '{}'", type_, field),
-                      .expected = fmt::format("every field {}'s get_config() writes, including '{}'", type_, field),
+                      .expected = fmt::format("field '{}' (the {} option without a default)", field, type_),
                       .found = field_list(config_),
-                      .hint = "rebuild from the output of get_config(); a hand-written config needs every field"});
-  return *it;
+                      .hint = hint});
+  }
+  return *v;
+}
+
+void ConfigReader::finish() const {
+  for (const auto& [key, value] : config_.items()) {
+    if (key == "type" || key == "name" || key == "trainable") continue;
+    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    const Unsupported* u = nullptr;
+    for (const auto& cand : kUnsupported)
+      if (key == cand.field) u = &cand;
+    if (u) {
+      if (neutral_value(*u, value)) continue;
+      fail(key, {.problem = "is a Keras option that Lamina does not support",
+                 .expected = fmt::format("{} (what Lamina does), or no '{}' field",
+                                         std::string(u->neutral) == "float32" ? "\"float32\" or null" : u->neutral,
+                                         key),
+                 .hint = u->hint});
+    }
+    std::vector<std::string> candidates = known_;
+    candidates.insert(candidates.end(), {"name", "trainable"});
+    std::sort(candidates.begin(), candidates.end());
+    const std::string close = nearest(key, candidates);
+    std::string all;
+    for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;
+    const bool likely = edit_distance(close, key) <= std::max<std::size_t>(2, key.size() / 3);
+    fail(key, {.problem = fmt::format("is not a {} option", type_),
+               .expected = "one of the " + type_ + " fields: " + all,
+               .found = fmt::format("'{}': {}", key, describe(value)),
+               .hint = likely ? fmt::format("did you mean '{}'?", close)
+                              : fmt::format("the nearest known field is '{}'; remove '{}' or fix its name", close, key)});
+  }
 }
 
 std::int64_t ConfigReader::integer(const std::string& field) const {
@@ -93,6 +229,34 @@ std::vector<std::int64_t> ConfigReader::integers(const std::string& field) const
   return v.get<std::vector<std::int64_t>>();
 }
 
+std::int64_t ConfigReader::integer(const std::string& field, std::int64_t fallback) const {
+  return has(field) ? integer(field) : fallback;
+}
+double ConfigReader::number(const std::string& field, double fallback) const {
+  return has(field) ? number(field) : fallback;
+}
+bool ConfigReader::boolean(const std::string& field, bool fallback) const {
+  return has(field) ? boolean(field) : fallback;
+}
+std::string ConfigReader::string(const std::string& field, const std::string& fallback) const {
+  return has(field) ? string(field) : fallback;
+}
+std::vector<std::int64_t> ConfigReader::integers(const std::string& field,
+                                                 const std::vector<std::int64_t>& fallback) const {
+  return has(field) ? integers(field) : fallback;
+}
+
+std::vector<std::int64_t> ConfigReader::integer_or_integers(const std::string& field,
+                                                            const std::vector<std::int64_t>& fallback) const {
+  if (!has(field)) return fallback;
+  const Json& v = at(field);
+  if (v.is_number_integer()) return {integer(field)};
+  bool ok = v.is_array();
+  for (std::size_t i = 0; ok && i < v.size(); ++i) ok = v[i].is_number_integer();
+  if (!ok) fail(field, {.problem = "has the wrong type", .expected = "an integer or a list of integers"});
+  return v.get<std::vector<std::int64_t>>();
+}
+
 const Json& ConfigReader::object(const std::string& field) const {
   const Json& v = at(field);
   if (!v.is_object()) fail(field, {.problem = "has the wrong type", .expected = "a layer config (a JSON object)"});
@@ -112,7 +276,8 @@ std::optional<std::uint64_t> ConfigReader::optional_seed(const std::string& fiel
   return v.get<std::uint64_t>();
 }
 
-InitializerSpec ConfigReader::initializer(const std::string& field) const {
+InitializerSpec ConfigReader::initializer(const std::string& field, const InitializerSpec& fallback) const {
+  if (!has(field)) return fallback;
   std::string name = string(field);
   if (name == "custom")
     fail(field, {.problem = "is \"custom\": the initializer was given as a callable, which a config cannot hold",
@@ -125,7 +290,8 @@ InitializerSpec ConfigReader::initializer(const std::string& field) const {
   }
 }
 
-ActivationSpec ConfigReader::activation(const std::string& field) const {
+ActivationSpec ConfigReader::activation(const std::string& field, const ActivationSpec& fallback) const {
+  if (!has(field)) return fallback;
   std::string name = string(field);
   if (name == "custom")
     fail(field, {.problem = "is \"custom\": the activation was given as a callable, which a config cannot hold",

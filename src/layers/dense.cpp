@@ -17,7 +17,7 @@ DenseLayer::DenseLayer(std::int64_t units, DenseOptions options)
                       .found = std::to_string(units)});
 }
 
-void DenseLayer::build(const std::vector<TensorSpec>& specs) {
+void DenseLayer::on_build(const std::vector<TensorSpec>& specs) {
   const Shape& s = specs.at(0).shape;
   if (s.rank() < 2 || s[s.rank() - 1] < 0)
     throw ShapeError({.problem = "Dense needs inputs of shape (batch, ..., features) with known features",

@@ -16,7 +16,7 @@ EmbeddingLayer::EmbeddingLayer(std::int64_t input_dim, std::int64_t output_dim, 
                       .found = std::to_string(input_dim) + " and " + std::to_string(output_dim)});
 }
 
-void EmbeddingLayer::build(const std::vector<TensorSpec>&) {
+void EmbeddingLayer::on_build(const std::vector<TensorSpec>&) {
   embeddings_ = add_weight("embeddings", Shape{input_dim_, output_dim_}, options_.embeddings_initializer);
 }
 

@@ -170,11 +170,18 @@ TensorList Layer::call(const TensorList& inputs, const TensorList& masks, bool t
 
 Json Layer::get_config() const { return Json{{"type", type_}, {"name", name_}, {"trainable", trainable_}}; }
 
+void Layer::build(const std::vector<TensorSpec>& input_specs) {
+  if (built_) return;
+  LayerScope scope(name_, type_);  // errors name the layer, also when build() is called directly
+  on_build(input_specs);
+  built_ = true;
+}
+
 void Layer::ensure_built(const TensorList& inputs) {
   if (built_) return;
   std::vector<TensorSpec> specs;
   for (const auto& x : inputs) specs.push_back(x.spec());
-  build(specs);
+  on_build(specs);  // operator() has pushed the layer's scope already
   built_ = true;
 }
 

@@ -95,7 +95,7 @@ LayerNormalizationLayer::LayerNormalizationLayer(LayerNormalizationOptions optio
                       .found = fmt::format("{}", options_.epsilon)});
 }
 
-void LayerNormalizationLayer::build(const std::vector<TensorSpec>& specs) {
+void LayerNormalizationLayer::on_build(const std::vector<TensorSpec>& specs) {
   built_shape_ = specs.at(0).shape;
   axes_ = feature_axes(options_.axis, built_shape_.rank(), built_shape_);
   Shape weight_shape;
@@ -145,7 +145,7 @@ BatchNormalizationLayer::BatchNormalizationLayer(BatchNormalizationOptions optio
                       .found = fmt::format("{}", options_.epsilon)});
 }
 
-void BatchNormalizationLayer::build(const std::vector<TensorSpec>& specs) {
+void BatchNormalizationLayer::on_build(const std::vector<TensorSpec>& specs) {
   built_shape_ = specs.at(0).shape;
   axis_ = feature_axes({options_.axis}, built_shape_.rank(), built_shape_)[0];
   Shape channels{built_shape_[axis_]};

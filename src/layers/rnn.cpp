@@ -77,7 +77,7 @@ bool RNNLayer::fused() const {
 
 std::int64_t RNNLayer::gates() const { return type() == "LSTM" ? 4 : type() == "GRU" ? 3 : 1; }
 
-void RNNLayer::build(const std::vector<TensorSpec>& specs) {
+void RNNLayer::on_build(const std::vector<TensorSpec>& specs) {
   const TensorSpec& x = specs.at(0);
   if (x.shape.rank() != 3)
     throw ShapeError({.problem = fmt::format("{} needs sequences of shape (batch, time, features)", type()),

@@ -30,6 +30,13 @@ Shape unfolded(std::int64_t b, std::int64_t t, const Shape& s) {
 }
 }  // namespace
 
+void TimeDistributedLayer::on_build(const std::vector<TensorSpec>& specs) {
+  const TensorSpec& x = specs.at(0);
+  if (x.shape.rank() < 3) return;  // call() raises the ShapeError naming the layer
+  // What the inner layer sees: time folded into the batch, the mask folded the same way.
+  inner_->build({TensorSpec{folded(x.shape), x.dtype, x.has_mask() ? 1 : -1}});
+}
+
 Tensor TimeDistributedLayer::call(const Tensor& x, const Tensor& mask, bool training) {
   if (x.rank() < 3)
     throw ShapeError({.problem = "TimeDistributed needs (batch, time, ...) inputs",

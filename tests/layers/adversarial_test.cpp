@@ -546,21 +546,29 @@ TEST(AdversarialLambda, OtherBatchSizeOrDType) {
   auto i = to_int(lm::tensor({{1.5f, 2.5f}}));
   EXPECT_EQ(i.dtype(), lm::Int32);
   EXPECT_VALUES(i, {1, 2});
-  // A dtype that changes with the data is a DTypeError, a shape that changes a ShapeError.
+  // Data through a traced call whose dtype or shape differs from the inferred spec: a
+  // DTypeError or a ShapeError. (Eager calls alone just run the function, as in Keras.)
   Lambda flaky_dtype([](const lm::Tensor& x) { return x.dim(0) == 5 ? lm::cast(x, lm::Int32) : x; },
                      {.name = "lam_flaky_dtype"});
-  flaky_dtype(lm::ones({2, 2}));
-  EXPECT_NAMED_ERROR(flaky_dtype(lm::ones({5, 2})), lm::DTypeError, "layer 'lam_flaky_dtype' (Lambda)");
+  auto replay_dtype = flaky_dtype(lm::Input({2})).node()->replay;
+  replay_dtype({lm::ones({2, 2})});
+  EXPECT_NAMED_ERROR(replay_dtype({lm::ones({5, 2})}), lm::DTypeError, "layer 'lam_flaky_dtype' (Lambda)");
+  // A fresh Lambda called only eagerly just runs the function.
+  Lambda eager_dtype([](const lm::Tensor& x) { return x.dim(0) == 5 ? lm::cast(x, lm::Int32) : x; });
+  eager_dtype(lm::ones({2, 2}));
+  EXPECT_EQ(eager_dtype(lm::ones({5, 2})).dtype(), lm::Int32);
   Lambda flaky_batch(
       [](const lm::Tensor& x) {
         return x.dim(0) == 5 ? lm::ones({4, 2, 2}) : x;
       },
       {.name = "lam_flaky_batch"});
-  flaky_batch(lm::ones({2, 2}));
-  EXPECT_NAMED_ERROR(flaky_batch(lm::ones({5, 2})), lm::ShapeError, "layer 'lam_flaky_batch' (Lambda)");
-  // Probes differing only in dtype.
-  Lambda probe_dtype([](const lm::Tensor& x) { return x.dim(0) == 3 ? lm::cast(x, lm::Float64) : x; },
-                     {.name = "lam_probe_dtype"});
+  auto replay_batch = flaky_batch(lm::Input({2})).node()->replay;
+  replay_batch({lm::ones({2, 2})});
+  EXPECT_NAMED_ERROR(replay_batch({lm::ones({5, 2})}), lm::ShapeError, "layer 'lam_flaky_batch' (Lambda)");
+  // Probes (the fallback for functions that need values) differing only in dtype.
+  Lambda probe_dtype(
+      [](const lm::Tensor& x) { return lm::sum(x) > -1e9 && x.dim(0) == 3 ? lm::cast(x, lm::Float64) : x; },
+      {.name = "lam_probe_dtype"});
   EXPECT_NAMED_ERROR(probe_dtype(lm::Input({2})), lm::DTypeError, "layer 'lam_probe_dtype' (Lambda)");
   // Empty batches go through the function too.
   Lambda twice([](const lm::Tensor& x) { return x * 2.f; });

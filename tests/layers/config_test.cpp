@@ -22,7 +22,7 @@ lm::Tensor masked_sequences() {
 class ScaleLayer : public lm::Layer {
  public:
   explicit ScaleLayer(double factor, std::string name = "") : Layer("CfgScale", std::move(name)), factor_(factor) {}
-  void build(const std::vector<lm::TensorSpec>& specs) override {
+  void on_build(const std::vector<lm::TensorSpec>& specs) override {
     const lm::Shape& s = specs.at(0).shape;
     offset_ = add_weight("offset", lm::Shape{s[s.rank() - 1]}, lm::initializers::random_normal());
   }
@@ -281,17 +281,21 @@ TEST(LayerFromConfig, ConfigMustBeAnObjectWithAType) {
                       { EXPECT_THAT(msg, HasSubstr("'type': 3 (number)")); });
 }
 
-TEST(LayerFromConfig, MissingFieldIsNamed) {
+TEST(LayerFromConfig, MissingRequiredFieldIsNamed) {
   lm::Json config = Dense(4, {.name = "cfg_missing"})->get_config();
-  config.erase("use_bias");
+  config.erase("units");  // no default: required
   EXPECT_LAMINA_ERROR(layer_from_config(config), lm::ValueError, {
     EXPECT_THAT(msg, HasSubstr("layer_from_config(Dense 'cfg_missing')"));
-    EXPECT_THAT(msg, HasSubstr("the Dense config is missing field 'use_bias'"));
+    EXPECT_THAT(msg, HasSubstr("the Dense config is missing field 'units'"));
+    EXPECT_THAT(msg, HasSubstr("hint:"));
   });
-  config = Dense(4)->get_config();
+  // Fields with a default take it: trainable is true, use_bias the Dense default.
+  config = Dense(4, {.use_bias = false})->get_config();
   config.erase("trainable");
-  EXPECT_LAMINA_ERROR(layer_from_config(config), lm::ValueError,
-                      { EXPECT_THAT(msg, HasSubstr("the Dense config is missing field 'trainable'")); });
+  config.erase("use_bias");
+  lm::LayerRef d = layer_from_config(config);
+  EXPECT_TRUE(d->trainable());
+  EXPECT_EQ(d->get_config()["use_bias"], true);
 }
 
 TEST(LayerFromConfig, MistypedFieldsAreNamed) {
