@@ -15,12 +15,16 @@ BidirectionalLayer::BidirectionalLayer(LayerHandle<RNNLayer> layer, Bidirectiona
   if (!forward_.ptr())
     throw ValueError({.problem = "Bidirectional needs a recurrent layer",
                       .expected = "an LSTM, GRU or SimpleRNN",
-                      .found = "an empty handle"});
+                      .found = "an empty handle",
+                      .hint = "wrap a recurrent layer: Bidirectional(LSTM(64))"});
   const std::string& m = options_.merge_mode;
   if (m != "concat" && m != "sum" && m != "mul" && m != "ave" && m != "none")
-    throw ValueError({.problem = "unknown merge_mode",
-                      .expected = "\"concat\", \"sum\", \"mul\", \"ave\" or \"none\"",
-                      .found = "\"" + m + "\""});
+    throw ValueError(
+        {.problem = "unknown merge_mode",
+         .expected = "\"concat\", \"sum\", \"mul\", \"ave\" or \"none\"",
+         .found = "\"" + m + "\"",
+         .hint =
+             "use merge_mode \"concat\" (the Keras default), \"sum\", \"mul\", \"ave\" or \"none\" (both outputs)"});
   if (forward_->built())
     throw ValueError({.problem = "Bidirectional needs a layer that has not been called yet",
                       .expected = "a fresh recurrent layer",
@@ -91,7 +95,8 @@ TensorList BidirectionalLayer::call(const TensorList& inputs, const TensorList& 
         {.problem = "Bidirectional takes a sequence and, optionally, the initial states of both directions",
          .expected = fmt::format("1 or {} inputs ({} forward states, then {} backward ones)", 1 + f_states + b_states,
                                  f_states, b_states),
-         .found = fmt::format("{} inputs", inputs.size())});
+         .found = fmt::format("{} inputs", inputs.size()),
+         .hint = "pass the sequence alone, or the sequence then the forward states then the backward states"});
   CallOptions fo{.training = training}, bo{.training = training};
   if (inputs.size() > 1) {
     fo.initial_state.assign(inputs.begin() + 1, inputs.begin() + 1 + f_states);

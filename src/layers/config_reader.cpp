@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "lamina/layers/registry.hpp"
+#include "layers/support/spelling.hpp"
 
 namespace lamina::layers {
 
@@ -23,36 +24,6 @@ std::string field_list(const Json& config) {
   std::string s;
   for (const auto& [key, value] : config.items()) s += (s.empty() ? "" : ", ") + key;
   return s.empty() ? "no fields" : "fields " + s;
-}
-
-// Levenshtein distance (for "did you mean").
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-// The candidate nearest to `word`, or "" when there are none.
-std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_d = std::numeric_limits<std::size_t>::max();
-  for (const auto& c : candidates) {
-    const std::size_t d = edit_distance(word, c);
-    if (d < best_d) {
-      best = c;
-      best_d = d;
-    }
-  }
-  return best;
 }
 
 // Keras options Lamina does not implement. A config may carry one with the value that
@@ -117,12 +88,14 @@ ConfigReader::ConfigReader(const Json& config) : config_(config) {
   if (!config.is_object())
     throw ValueError({.problem = "a layer config must be a JSON object",
                       .expected = R"({"type": ..., "name": ..., "trainable": ..., ...options}, as get_config() writes)",
-                      .found = describe(config)});
+                      .found = describe(config),
+                      .hint = "pass the object get_config() returned (or Json::parse of its saved text)"});
   auto it = config.find("type");
   if (it == config.end() || !it->is_string())
     throw ValueError({.problem = "a layer config needs a string field 'type'",
                       .expected = R"(a layer type such as "type": "Dense")",
-                      .found = it == config.end() ? field_list(config) : "'type': " + describe(*it)});
+                      .found = it == config.end() ? field_list(config) : "'type': " + describe(*it),
+                      .hint = "add the layer type, e.g. \"type\": \"Dense\", as get_config() writes it"});
   type_ = it->get<std::string>();
 }
 
@@ -153,9 +126,9 @@ const Json& ConfigReader::at(const std::string& field) const {
     std::vector<std::string> others;
     for (const auto& [key, value] : config_.items())
       if (key != "type" && key != "name" && key != "trainable") others.push_back(key);
-    const std::string close = nearest(field, others);
+    const std::string close = detail::nearest(field, others);
     std::string hint = fmt::format("'{}' has no default: give it a value", field);
-    if (!close.empty() && edit_distance(close, field) <= std::max<std::size_t>(2, field.size() / 3))
+    if (detail::plausible_spelling(field, close))
       hint = fmt::format("the config has '{}': is it '{}' misspelt?", close, field);
     throw ValueError({.problem = fmt::format("the {} config is missing field '{}'", type_, field),
                       .expected = fmt::format("field '{}' (the {} option without a default)", field, type_),
@@ -174,24 +147,23 @@ void ConfigReader::finish() const {
       if (key == cand.field) u = &cand;
     if (u) {
       if (neutral_value(*u, value)) continue;
-      fail(key, {.problem = "is a Keras option that Lamina does not support",
-                 .expected = fmt::format("{} (what Lamina does), or no '{}' field",
-                                         std::string(u->neutral) == "float32" ? "\"float32\" or null" : u->neutral,
-                                         key),
-                 .hint = u->hint});
+      fail(key,
+           {.problem = "is a Keras option that Lamina does not support",
+            .expected = fmt::format("{} (what Lamina does), or no '{}' field",
+                                    std::string(u->neutral) == "float32" ? "\"float32\" or null" : u->neutral, key),
+            .hint = u->hint});
     }
     std::vector<std::string> candidates = known_;
     candidates.insert(candidates.end(), {"name", "trainable"});
     std::sort(candidates.begin(), candidates.end());
-    const std::string close = nearest(key, candidates);
     std::string all;
     for (const auto& c : candidates) all += (all.empty() ? "" : ", ") + c;
-    const bool likely = edit_distance(close, key) <= std::max<std::size_t>(2, key.size() / 3);
     fail(key, {.problem = fmt::format("is not a {} option", type_),
                .expected = "one of the " + type_ + " fields: " + all,
                .found = fmt::format("'{}': {}", key, describe(value)),
-               .hint = likely ? fmt::format("did you mean '{}'?", close)
-                              : fmt::format("the nearest known field is '{}'; remove '{}' or fix its name", close, key)});
+               .hint = detail::did_you_mean(key, candidates,
+                                            fmt::format("the nearest known field is '{}'; remove '{}' or fix its name",
+                                                        detail::nearest(key, candidates), key))});
   }
 }
 
@@ -286,7 +258,8 @@ InitializerSpec ConfigReader::initializer(const std::string& field, const Initia
   try {
     return InitializerSpec(name);
   } catch (const ValueError& e) {
-    fail(field, {.problem = "names an unknown initializer", .expected = e.details().expected});
+    fail(field,
+         {.problem = "names an unknown initializer", .expected = e.details().expected, .hint = e.details().hint});
   }
 }
 
@@ -298,9 +271,12 @@ ActivationSpec ConfigReader::activation(const std::string& field, const Activati
                  .expected = "the name of a built-in activation, such as \"relu\"",
                  .hint = "create the layer with a named activation, or rebuild it in code with the callable"});
   try {
-    return ActivationSpec(name);
+    ActivationSpec spec(name);
+    spec.check(field);
+    return spec;
   } catch (const ValueError& e) {
-    fail(field, {.problem = "names an unknown activation", .expected = e.details().expected});
+    fail(field,
+         {.problem = "names an unknown activation", .expected = e.details().expected, .hint = e.details().hint});
   }
 }
 

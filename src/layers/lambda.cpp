@@ -65,8 +65,8 @@ Tensor guarded(const char* what, const TensorList& inputs, F&& f) {
         {.problem = fmt::format("the {} threw an exception", what),
          .expected = "a tensor (or a lamina error) for input " + specs_str(specs),
          .found = fmt::format("an exception saying \"{}\"", e.what()),
-         .hint = fmt::format("fix the {}; it runs on the symbolic inputs when a model is built, and on every call",
-                             what)});
+         .hint =
+             fmt::format("fix the {}; it runs on the symbolic inputs when a model is built, and on every call", what)});
   }
 }
 
@@ -101,7 +101,8 @@ void register_lambda(const std::string& name, LambdaListFn fn) {
     throw ValueError({.op = "register_lambda",
                       .problem = "register_lambda needs a name and a function",
                       .expected = "a non-empty name and a callable",
-                      .found = name.empty() ? "an empty name" : "an empty function for '" + name + "'"});
+                      .found = name.empty() ? "an empty name" : "an empty function for '" + name + "'",
+                      .hint = "register_lambda(\"my_fn\", [](const lm::Tensor& x) { return ...; })"});
   auto& r = lambda_registry();
   std::lock_guard lock(r.mu);
   r.fns[name] = std::move(fn);
@@ -138,7 +139,10 @@ LambdaLayer::LambdaLayer(LambdaListFn fn, LambdaOptions options)
     : Layer("Lambda", options.name), fn_(std::move(fn)), options_(std::move(options)) {
   LayerScope scope(name(), type());  // errors name the layer
   if (!fn_)
-    throw ValueError({.problem = "Lambda needs a function", .expected = "a callable", .found = "an empty function"});
+    throw ValueError({.problem = "Lambda needs a function",
+                      .expected = "a callable",
+                      .found = "an empty function",
+                      .hint = "pass a callable, e.g. Lambda([](const lm::Tensor& x) { return lm::tanh(x); })"});
 }
 
 LambdaLayer::LambdaLayer(const std::string& function_name, LambdaOptions options)
@@ -289,8 +293,9 @@ TensorList LambdaLayer::call(const TensorList& inputs, const TensorList&, bool) 
     ErrorDetails d{.problem = "the function returned a different kind of tensor than inferred when the model was built",
                    .expected = fmt::format("{} (inferred for input {})", inf.output.str(), specs_str(inf.inputs)),
                    .found = fmt::format("{} for input {}", out.spec().str(), specs_str(specs)),
-                   .hint = "a Lambda must return the same shape and dtype for every batch; check "
-                           "data-dependent branches in the function"};
+                   .hint =
+                       "a Lambda must return the same shape and dtype for every batch; check "
+                       "data-dependent branches in the function"};
     if (!fits(out.shape(), inf.output.shape)) throw ShapeError(d);
     if (out.dtype() != inf.output.dtype) throw DTypeError(d);
     break;

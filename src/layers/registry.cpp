@@ -11,17 +11,22 @@
 #include "lamina/layers/activation.hpp"
 #include "lamina/layers/attention.hpp"
 #include "lamina/layers/bidirectional.hpp"
+#include "lamina/layers/convolutional.hpp"
 #include "lamina/layers/dense.hpp"
 #include "lamina/layers/dropout.hpp"
 #include "lamina/layers/embedding.hpp"
+#include "lamina/layers/identity.hpp"
 #include "lamina/layers/lambda.hpp"
 #include "lamina/layers/masking.hpp"
 #include "lamina/layers/merge.hpp"
+#include "lamina/layers/noise.hpp"
 #include "lamina/layers/normalization.hpp"
 #include "lamina/layers/pooling.hpp"
+#include "lamina/layers/pooling1d.hpp"
 #include "lamina/layers/reshaping.hpp"
 #include "lamina/layers/rnn.hpp"
 #include "lamina/layers/time_distributed.hpp"
+#include "lamina/layers/time_reshaping.hpp"
 
 namespace lamina::layers {
 
@@ -155,8 +160,9 @@ LayerRef make_bidirectional(const ConfigReader& c) {
   LayerHandle<RNNLayer> backward;
   if (c.has("backward_layer")) backward = recurrent_layer(c, "backward_layer");
   BidirectionalOptions o;
-  return Bidirectional(recurrent_layer(c, "layer"),
-                       {.merge_mode = c.string("merge_mode", o.merge_mode), .backward_layer = backward, .name = c.name()});
+  return Bidirectional(
+      recurrent_layer(c, "layer"),
+      {.merge_mode = c.string("merge_mode", o.merge_mode), .backward_layer = backward, .name = c.name()});
 }
 
 Pooling1DOptions global_pooling_options(const ConfigReader& c) {
@@ -235,6 +241,72 @@ LayerRef make_batch_normalization(const ConfigReader& c) {
   return BatchNormalization(std::move(o));
 }
 
+// Keras writes 1-D sizes as one-element lists ("kernel_size": [3]); a bare integer is fine too.
+std::int64_t single(const ConfigReader& c, const std::string& field, std::optional<std::int64_t> fallback) {
+  if (!c.has(field)) {
+    if (fallback) return *fallback;
+    c.at(field);  // raises "missing field"
+  }
+  std::vector<std::int64_t> v = c.integer_or_integers(field, {});
+  if (v.size() != 1)
+    c.fail(field, {.problem = "must hold one size for a 1-D layer",
+                   .expected = "an integer or a one-element list, e.g. 3 or [3]",
+                   .hint = "1-D layers take one size per option"});
+  return v[0];
+}
+
+std::pair<std::int64_t, std::int64_t> pair_of(const ConfigReader& c, const std::string& field,
+                                               std::pair<std::int64_t, std::int64_t> fallback) {
+  if (!c.has(field)) return fallback;
+  std::vector<std::int64_t> v = c.integer_or_integers(field, {});
+  if (v.size() == 1) return {v[0], v[0]};  // Keras: an int pads (crops) both ends
+  if (v.size() != 2)
+    c.fail(field, {.problem = "must hold the start and end amounts",
+                   .expected = "an integer (both ends) or a list [start, end]",
+                   .hint = "e.g. [1, 2]: 1 step at the start, 2 at the end"});
+  return {v[0], v[1]};
+}
+
+LayerRef make_conv1d(const ConfigReader& c) {
+  Conv1DOptions o;
+  o.strides = single(c, "strides", o.strides);
+  o.padding = c.string("padding", o.padding);
+  o.data_format = c.string("data_format", o.data_format);
+  o.dilation_rate = single(c, "dilation_rate", o.dilation_rate);
+  o.groups = c.integer("groups", o.groups);
+  o.activation = c.activation("activation", o.activation);
+  o.use_bias = c.boolean("use_bias", o.use_bias);
+  o.kernel_initializer = c.initializer("kernel_initializer", o.kernel_initializer);
+  o.bias_initializer = c.initializer("bias_initializer", o.bias_initializer);
+  o.name = c.name();
+  return Conv1D(c.integer("filters"), single(c, "kernel_size", std::nullopt), std::move(o));
+}
+
+template <class Pool>
+LayerRef make_window_pooling(const ConfigReader& c) {
+  Pooling1DWindowOptions o;
+  const std::int64_t size = single(c, "pool_size", 2);
+  if (c.has("strides")) o.strides = single(c, "strides", std::nullopt);
+  o.padding = c.string("padding", o.padding);
+  o.data_format = c.string("data_format", o.data_format);
+  o.name = c.name();
+  return Pool(size, std::move(o));
+}
+
+LayerRef make_spatial_dropout(const ConfigReader& c) {
+  return SpatialDropout1D(c.number("rate"), {.seed = c.optional_seed("seed"), .name = c.name()});
+}
+
+LayerRef make_gaussian_noise(const ConfigReader& c) {
+  return GaussianNoise(c.number("stddev"), {.seed = c.optional_seed("seed"), .name = c.name()});
+}
+
+LayerRef make_identity(const ConfigReader& c) { return Identity(c.name()); }
+LayerRef make_permute(const ConfigReader& c) { return Permute(c.integers("dims"), c.name()); }
+LayerRef make_cropping(const ConfigReader& c) { return Cropping1D(pair_of(c, "cropping", {1, 1}), c.name()); }
+LayerRef make_zero_padding(const ConfigReader& c) { return ZeroPadding1D(pair_of(c, "padding", {1, 1}), c.name()); }
+LayerRef make_up_sampling(const ConfigReader& c) { return UpSampling1D(c.integer("size", 2), c.name()); }
+
 // ---- the registry ----
 
 struct Registry {
@@ -248,29 +320,39 @@ struct Registry {
         {"Add", make_merge<Add>},
         {"Attention", make_attention},
         {"Average", make_merge<Average>},
+        {"AveragePooling1D", make_window_pooling<AveragePooling1D>},
         {"BatchNormalization", make_batch_normalization},
         {"Bidirectional", make_bidirectional},
         {"Concatenate", make_concatenate},
+        {"Conv1D", make_conv1d},
+        {"Cropping1D", make_cropping},
         {"Dense", make_dense},
         {"Dropout", make_dropout},
         {"Embedding", make_embedding},
         {"Flatten", make_flatten},
         {"GRU", make_gru},
+        {"GaussianNoise", make_gaussian_noise},
         {"GlobalAveragePooling1D", make_global_average_pooling},
         {"GlobalMaxPooling1D", make_global_max_pooling},
+        {"Identity", make_identity},
         {"LSTM", make_lstm},
         {"Lambda", make_lambda},
         {"LayerNormalization", make_layer_normalization},
         {"Masking", make_masking},
+        {"MaxPooling1D", make_window_pooling<MaxPooling1D>},
         {"Maximum", make_merge<Maximum>},
         {"Minimum", make_merge<Minimum>},
         {"MultiHeadAttention", make_multi_head_attention},
         {"Multiply", make_merge<Multiply>},
+        {"Permute", make_permute},
         {"RepeatVector", make_repeat_vector},
         {"Reshape", make_reshape},
         {"SimpleRNN", make_simple_rnn},
+        {"SpatialDropout1D", make_spatial_dropout},
         {"Subtract", make_merge<Subtract>},
         {"TimeDistributed", make_time_distributed},
+        {"UpSampling1D", make_up_sampling},
+        {"ZeroPadding1D", make_zero_padding},
     };
     for (const auto& [type, build] : builtins)
       factories[type] = [build](const Json& config) {
@@ -339,10 +421,13 @@ LayerRef layer_from_config(const Json& config) {
 
 void register_layer(const std::string& type, LayerFactory factory) {
   if (type.empty() || !factory)
-    throw ValueError({.op = "register_layer",
-                      .problem = "register_layer needs a type name and a factory",
-                      .expected = "a non-empty type (as the layer's get_config() writes it) and a callable",
-                      .found = type.empty() ? "an empty type" : "an empty factory for '" + type + "'"});
+    throw ValueError(
+        {.op = "register_layer",
+         .problem = "register_layer needs a type name and a factory",
+         .expected = "a non-empty type (as the layer's get_config() writes it) and a callable",
+         .found = type.empty() ? "an empty type" : "an empty factory for '" + type + "'",
+         .hint =
+             "register_layer(\"MyLayer\", [](const lm::Json& config) { ... return lm::make_layer<MyLayer>(...); })"});
   auto& r = registry();
   std::lock_guard lock(r.mu);
   r.factories[type] = std::move(factory);

@@ -132,6 +132,18 @@ TEST(ConfigStrict, MinimalConfigsBuildWithTheLayersDefaults) {
       {{{"type", "MultiHeadAttention"}, {"num_heads", 2}, {"key_dim", 4}}, MultiHeadAttention(2, 4)},
       {{{"type", "LayerNormalization"}}, LayerNormalization()},
       {{{"type", "BatchNormalization"}}, BatchNormalization()},
+      {{{"type", "Conv1D"}, {"filters", 4}, {"kernel_size", 3}}, Conv1D(4, 3)},
+      {{{"type", "Conv1D"}, {"filters", 4}, {"kernel_size", {3}}, {"strides", {2}}}, Conv1D(4, 3, {.strides = 2})},
+      {{{"type", "MaxPooling1D"}}, MaxPooling1D()},
+      {{{"type", "AveragePooling1D"}, {"pool_size", {3}}}, AveragePooling1D(3)},
+      {{{"type", "SpatialDropout1D"}, {"rate", 0.2}}, SpatialDropout1D(0.2)},
+      {{{"type", "GaussianNoise"}, {"stddev", 0.1}}, GaussianNoise(0.1)},
+      {{{"type", "Identity"}}, Identity()},
+      {{{"type", "Permute"}, {"dims", {2, 1}}}, Permute({2, 1})},
+      {{{"type", "Cropping1D"}}, Cropping1D()},
+      {{{"type", "Cropping1D"}, {"cropping", 2}}, Cropping1D({2, 2})},
+      {{{"type", "ZeroPadding1D"}, {"padding", {0, 3}}}, ZeroPadding1D({0, 3})},
+      {{{"type", "UpSampling1D"}}, UpSampling1D()},
   };
   // Drops the names (fresh unique names differ) everywhere, nested layers included.
   std::function<lm::Json(lm::Json)> unnamed = [&](lm::Json c) {

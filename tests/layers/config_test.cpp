@@ -179,6 +179,28 @@ std::vector<Case> builtin_cases() {
       {seqs, normal({2, 4, 6}, 19), normal({2, 4, 2}, 20)});
   // Without a seed its weights come from the global stream, so the copy's differ until assigned.
   add(MultiHeadAttention(3, 2, {.use_bias = false, .name = "cfg_mha_unseeded"}), {seqs, normal({2, 5, 4}, 23)});
+  add(Conv1D(6, 3,
+             {.strides = 2,
+              .padding = "causal",
+              .dilation_rate = 2,
+              .groups = 3,
+              .activation = "relu",
+              .kernel_initializer = "he_uniform",
+              .bias_initializer = "random_normal",
+              .name = "cfg_conv1d"}),
+      {normal({2, 7, 6}, 25).with_mask(lm::tensor({{true, true, true, true, true, false, false},
+                                                   {true, true, true, true, true, true, true}}))});
+  add(Conv1D(2, 2, {.padding = "same", .data_format = "channels_first", .use_bias = false, .name = "cfg_conv1d_cf"}),
+      {normal({2, 3, 5}, 26)});
+  add(MaxPooling1D(3, {.strides = 1, .padding = "same", .name = "cfg_max_pool"}), {seqs});
+  add(AveragePooling1D(2, {.data_format = "channels_first", .name = "cfg_avg_pool"}), {normal({2, 3, 5}, 27)});
+  add(SpatialDropout1D(0.3, {.seed = 5, .name = "cfg_spatial_dropout"}), {seqs});
+  add(GaussianNoise(0.2, {.seed = 6, .name = "cfg_gaussian_noise"}), {seqs});
+  add(Identity("cfg_identity"), {seqs});
+  add(Permute({2, 1}, "cfg_permute"), {seqs});
+  add(Cropping1D({1, 2}, "cfg_cropping"), {seqs});
+  add(ZeroPadding1D({2, 1}, "cfg_zero_padding"), {seqs});
+  add(UpSampling1D(3, "cfg_up_sampling"), {seqs});
   add(LayerNormalization({.axis = {1, 2},
                           .epsilon = 1e-2,
                           .center = false,
@@ -200,10 +222,11 @@ std::vector<Case> builtin_cases() {
 
 // clang-format off
 const std::vector<std::string> kBuiltinTypes = {
-    "Activation", "Add", "Attention", "Average", "BatchNormalization", "Bidirectional", "Concatenate",
-    "Dense", "Dropout", "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
-    "LSTM", "Lambda", "LayerNormalization", "Masking", "Maximum", "Minimum", "MultiHeadAttention",
-    "Multiply", "RepeatVector", "Reshape", "SimpleRNN", "Subtract", "TimeDistributed"};
+    "Activation", "Add", "Attention", "Average", "AveragePooling1D", "BatchNormalization", "Bidirectional",
+    "Concatenate", "Conv1D", "Cropping1D", "Dense", "Dropout", "Embedding", "Flatten", "GRU", "GaussianNoise",
+    "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Identity", "LSTM", "Lambda", "LayerNormalization", "Masking",
+    "MaxPooling1D", "Maximum", "Minimum", "MultiHeadAttention", "Multiply", "Permute", "RepeatVector", "Reshape",
+    "SimpleRNN", "SpatialDropout1D", "Subtract", "TimeDistributed", "UpSampling1D", "ZeroPadding1D"};
 // clang-format on
 
 }  // namespace
