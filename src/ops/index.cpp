@@ -408,9 +408,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   detail::set_mask(out, detail::elementwise_mask({cond, a, b}, shape));
   if (recording_active())
     record_gradient("where", {cond, ca, cb}, {out},
-                    [c = unmasked(cond), sa = a.shape(), sb = b.shape()](const TensorList& g, const Needs& needs) {
-                      return TensorList{Tensor(), needs[1] ? detail::unbroadcast(where(c, g[0], 0), sa) : Tensor(),
-                                        needs[2] ? detail::unbroadcast(where(c, 0, g[0]), sb) : Tensor()};
+                    [c = unmasked(cond), sa = a.shape(), sb = b.shape(), out](const TensorList& g, const Needs& needs) {
+                      const Tensor gv = detail::select_valid(g[0], out);  // nothing flows from masked entries
+                      return TensorList{Tensor(), needs[1] ? detail::unbroadcast(where(c, gv, 0), sa) : Tensor(),
+                                        needs[2] ? detail::unbroadcast(where(c, 0, gv), sb) : Tensor()};
                     },
                     {false, true, true});
   return out;
