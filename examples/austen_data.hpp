@@ -1,30 +1,37 @@
 #pragma once
-// The Austen sentences (data/austen/, see data/README.md) for the examples: reading the
-// label<TAB>sentence file with its fixed train/valid/test split, a small word tokenizer and
-// vocabulary, and the command-line options the longer examples share.
+// The Austen sentences (data/austen/, see data/README.md) for the examples: the
+// label<TAB>sentence file read with lamina::data::parse_tsv, split by its fixed
+// train/valid/test split, and the command-line options the longer examples share.
+// Tokenizing, vocabularies and batching are the data module's (TextVectorization,
+// BucketedBatches), used by the examples themselves.
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <lamina/data/text_lines.hpp>
+#include <lamina/data/tsv.hpp>
 #include <lamina/io/gzip.hpp>
 #include <map>
+#include <numeric>
 #include <random>
-#include <sstream>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace austen {
 
-struct Sentence {
-  std::string label;  // the novel ("emma", ...)
-  std::string text;
+// One part of the split: parallel lists of labels (the novel: "emma", ...) and sentences.
+struct Part {
+  std::vector<std::string> labels, texts;
+  std::size_t size() const { return texts.size(); }
+  void keep_first(std::size_t n) {
+    labels.resize(std::min(n, labels.size()));
+    texts.resize(std::min(n, texts.size()));
+  }
 };
 
 struct Corpus {
-  std::vector<Sentence> train, valid, test;
+  Part train, valid, test;
 };
 
 // Options: --tiny (a few hundred sentences, one epoch: what CI runs), --data DIR,
@@ -86,89 +93,36 @@ inline std::string find_data_dir(const std::string& given) {
 #endif
 }
 
-inline std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) out.push_back(line);
-  return out;
-}
-
 // sentences.tsv.gz with split.txt.gz's split; each part shuffled with `seed` (the file is
-// grouped by novel).
+// grouped by novel, so a prefix of an unshuffled part would hold one novel only).
 inline Corpus read_corpus(const std::string& dir, std::uint64_t seed) {
-  auto sentences = lines(lamina::io::read_maybe_gzip(dir + "/sentences.tsv.gz"));
-  auto split = lines(lamina::io::read_maybe_gzip(dir + "/split.txt.gz"));
+  namespace data = lamina::data;
+  auto sentences = data::parse_tsv(lamina::io::read_maybe_gzip(dir + "/sentences.tsv.gz"), dir + "/sentences.tsv.gz");
+  auto split = data::parse_lines(lamina::io::read_maybe_gzip(dir + "/split.txt.gz"), dir + "/split.txt.gz");
   if (sentences.size() != split.size()) {
-    std::cerr << dir << ": sentences.tsv.gz has " << sentences.size() << " lines but split.txt.gz "
-              << split.size() << "\n";
+    std::cerr << dir << ": sentences.tsv.gz has " << sentences.size() << " examples but split.txt.gz " << split.size()
+              << " lines\n";
     std::exit(1);
   }
-  Corpus c;
-  for (std::size_t i = 0; i < sentences.size(); ++i) {
-    auto tab = sentences[i].find('\t');
-    if (tab == std::string::npos) {
-      std::cerr << dir << "/sentences.tsv.gz line " << i + 1 << ": no TAB between label and sentence\n";
-      std::exit(1);
-    }
-    Sentence s{sentences[i].substr(0, tab), sentences[i].substr(tab + 1)};
-    auto& part = split[i] == "train" ? c.train : split[i] == "valid" ? c.valid : c.test;
-    part.push_back(std::move(s));
+  std::map<std::string, Part> parts;
+  std::vector<std::size_t> order(sentences.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+  for (auto i : order) {
+    Part& part = parts[split[i]];
+    part.labels.push_back(sentences.labels[i]);
+    part.texts.push_back(sentences.texts[i]);
   }
-  std::mt19937_64 rng(seed);
-  for (auto* part : {&c.train, &c.valid, &c.test}) std::shuffle(part->begin(), part->end(), rng);
-  return c;
+  return {parts["train"], parts["valid"], parts["test"]};
 }
 
-// Lower-cased words; every other non-space character (punctuation) is a token of its own.
-inline std::vector<std::string> tokenize(const std::string& text) {
-  std::vector<std::string> out;
-  std::string word;
-  auto flush = [&] {
-    if (!word.empty()) out.push_back(word), word.clear();
-  };
-  for (unsigned char ch : text) {
-    if (std::isalnum(ch) || ch == '\'' || ch >= 0x80) {
-      word += static_cast<char>(std::tolower(ch));
-    } else {
-      flush();
-      if (!std::isspace(ch)) out.emplace_back(1, static_cast<char>(ch));
-    }
-  }
-  flush();
-  return out;
+// Label ids: the novels of `labels` in name order.
+inline std::map<std::string, std::int64_t> label_ids(const std::vector<std::string>& labels) {
+  std::map<std::string, std::int64_t> ids;
+  for (const auto& l : labels) ids.emplace(l, 0);
+  std::int64_t next = 0;
+  for (auto& [name, id] : ids) id = next++;
+  return ids;
 }
-
-// Token ids: 0 is padding, 1 out-of-vocabulary, then the most frequent training tokens.
-class Vocabulary {
- public:
-  Vocabulary(const std::vector<Sentence>& train, std::size_t max_tokens) {
-    std::unordered_map<std::string, std::int64_t> counts;
-    for (const auto& s : train)
-      for (const auto& t : tokenize(s.text)) ++counts[t];
-    std::vector<std::pair<std::string, std::int64_t>> sorted(counts.begin(), counts.end());
-    std::sort(sorted.begin(), sorted.end(),
-              [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
-    for (std::size_t i = 0; i < sorted.size() && ids_.size() + 2 < max_tokens; ++i)
-      ids_.emplace(sorted[i].first, static_cast<std::int32_t>(ids_.size() + 2));
-  }
-  std::int64_t size() const { return static_cast<std::int64_t>(ids_.size()) + 2; }
-  std::int32_t id(const std::string& token) const {
-    auto it = ids_.find(token);
-    return it == ids_.end() ? 1 : it->second;
-  }
-  // Row-major (n, maxlen) ids, padded with 0 after the sentence, truncated at maxlen.
-  std::vector<std::int32_t> encode(const std::vector<Sentence>& part, std::int64_t maxlen) const {
-    std::vector<std::int32_t> out(part.size() * static_cast<std::size_t>(maxlen), 0);
-    for (std::size_t i = 0; i < part.size(); ++i) {
-      auto tokens = tokenize(part[i].text);
-      for (std::size_t t = 0; t < tokens.size() && t < static_cast<std::size_t>(maxlen); ++t)
-        out[i * static_cast<std::size_t>(maxlen) + t] = id(tokens[t]);
-    }
-    return out;
-  }
-
- private:
-  std::unordered_map<std::string, std::int32_t> ids_;
-};
 
 }  // namespace austen

@@ -1,15 +1,17 @@
-// A custom layer: subclass lm::Layer, create its weights in build(), compute in call(), say
+// A custom layer: subclass lm::Layer, create its weights in on_build(), compute in call(), say
 // what happens to the mask (supports_masking, compute_mask), describe it in get_config(), and
 // register a factory so that models using it can be saved and loaded.
 //
 //   ./build/release/examples/custom_layer           # 1,000 sequences, 8 epochs
 //   ./build/release/examples/custom_layer --tiny    # 64 sequences, 1 epoch (CI)
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 #include <lamina/lamina.hpp>
 #include <random>
 #include <string>
-#include <unistd.h>
 
 namespace lm = lamina;
 using namespace lamina::layers;
@@ -20,7 +22,8 @@ class GainLayer : public lm::Layer {
   explicit GainLayer(double initial_gain, std::string name = "")
       : Layer("Gain", std::move(name)), initial_gain_(initial_gain) {}
 
-  void build(const std::vector<lm::TensorSpec>& input_specs) override {
+  // Called once, with the input specs, before the first call (Layer::build runs it).
+  void on_build(const std::vector<lm::TensorSpec>& input_specs) override {
     const lm::Shape& s = input_specs.at(0).shape;
     std::int64_t features = s.rank() ? s[s.rank() - 1] : -1;
     if (features < 0)

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   for (int step = 1; step <= steps; ++step) {
     auto batch = make_batch(32, rng);
     lm::GradientTape tape;
-    auto logits = model(batch.x, {.training = true});  // (32, 16, 20), mask (32, 16)
+    auto logits = model(batch.x, {.training = true});   // (32, 16, 20), mask (32, 16)
     auto loss = (*loss_fn)(batch.y, logits);            // mean over the valid steps
     if (step == 1) tape.require_gradients(loss, vars);  // GradientError if a weight were cut off
     auto grads = tape.gradient(loss, vars);

@@ -23,8 +23,7 @@ int main() {
   std::cout << "trainable weights: " << model.trainable_weights().size() << "\n";
 
   model.compile({.optimizer = "adam", .loss = "mse"});
-  auto history =
-      model.fit(lm::random_normal({10, 10, 100}), lm::random_normal({10, 10}), {.epochs = 1, .verbose = 0});
+  auto history = model.fit(lm::random_normal({10, 10, 100}), lm::random_normal({10, 10}), {.epochs = 1, .verbose = 0});
   std::cout << "epochs run: " << history["loss"].size() << "\n";
   std::cout << "loss is finite: " << std::boolalpha << std::isfinite(history["loss"][0]) << "\n";
   return 0;
