@@ -1,5 +1,7 @@
-// Builds and trains a small masked sequence model with the installed Lamina, and prints the
-// loss before and after training (scripts/test_consumer.sh checks that it went down).
+// A user's program built against the installed Lamina (scripts/test_consumer.sh): a small
+// text classifier trained from raw strings with the data module -- TextVectorization for the
+// ids, BucketedBatches for padded, masked batches -- and a masked LSTM. Prints the loss
+// before and after training and exits with 1 unless training lowered it.
 #include <cmath>
 #include <cstdio>
 #include <lamina/lamina.hpp>
@@ -9,18 +11,30 @@ using namespace lamina::layers;
 
 int main() {
   lm::set_seed(1);
-  // Two padded sequences per class: the label is whether token 3 occurs.
-  auto x = lm::tensor({{3, 4, 0, 0}, {5, 3, 2, 0}, {4, 5, 0, 0}, {2, 4, 5, 2}});
-  auto y = lm::tensor({{1.f}, {1.f}, {0.f}, {0.f}});
+  // Label 1 when the text mentions a cat, in sentences of different lengths.
+  std::vector<std::string> texts = {"the cat sat",
+                                    "a dog ran far away",
+                                    "my cat is asleep now",
+                                    "the dog barked",
+                                    "one more cat",
+                                    "dogs and birds sing",
+                                    "cat",
+                                    "a bird flew over the hill"};
+  std::vector<std::int64_t> labels = {1, 0, 1, 0, 1, 0, 1, 0};
+
+  lm::data::TextVectorization vectorizer;
+  vectorizer.adapt(texts);
+  lm::data::BucketedBatches batches(vectorizer.vectorize_ragged(texts), lm::data::Targets::labels(labels),
+                                    {.batch_size = 4, .seed = 2});
 
   auto tokens = lm::Input({lm::None}, lm::Int32, "tokens");
-  auto h = LSTM(8)(Embedding(6, 4, {.mask_zero = true})(tokens));
-  lm::Model model(tokens, Dense(1, {.activation = "sigmoid"})(h));
-  model.compile({.optimizer = lm::optimizers::Adam(0.05), .loss = "binary_crossentropy"});
+  auto h = LSTM(8)(Embedding(vectorizer.vocabulary_size(), 4, {.mask_zero = true})(tokens));
+  lm::Model model(tokens, Dense(2, {.activation = "softmax"})(h));
+  model.compile({.optimizer = lm::optimizers::Adam(0.05), .loss = "sparse_categorical_crossentropy"});
 
-  double before = model.evaluate(x, y, {.verbose = 0})["loss"];
-  model.fit(x, y, {.batch_size = 4, .epochs = 30, .verbose = 0});
-  double after = model.evaluate(x, y, {.verbose = 0})["loss"];
+  double before = model.evaluate(batches, {.verbose = 0})["loss"];
+  model.fit(batches, {.epochs = 30, .verbose = 0});
+  double after = model.evaluate(batches, {.verbose = 0})["loss"];
   std::printf("loss before: %.4f\nloss after: %.4f\n", before, after);
   if (!std::isfinite(after) || !(after < before)) {
     std::printf("training did not lower the loss\n");
