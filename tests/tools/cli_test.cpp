@@ -2,7 +2,11 @@
 // predict (agreeing with the library), summary, and every kind of bad input.
 #include <sys/wait.h>
 
+#include <zlib.h>
+
 #include <cmath>
+#include <map>
+#include <set>
 #include <filesystem>
 #include <fstream>
 
@@ -68,6 +72,39 @@ std::string order_task(int n, std::uint64_t seed) {
   return out;
 }
 
+// A PNG's size (from IHDR) and its decompressed scanlines (filter bytes included).
+struct Png {
+  std::uint32_t width = 0, height = 0;
+  std::string pixels;
+};
+
+std::uint32_t be32(const std::string& s, std::size_t at) {
+  return (std::uint32_t(std::uint8_t(s[at])) << 24) | (std::uint32_t(std::uint8_t(s[at + 1])) << 16) |
+         (std::uint32_t(std::uint8_t(s[at + 2])) << 8) | std::uint32_t(std::uint8_t(s[at + 3]));
+}
+
+Png read_png(const std::string& bytes) {
+  Png png;
+  if (bytes.size() < 8 || bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0) return png;
+  std::string idat;
+  for (std::size_t at = 8; at + 8 <= bytes.size();) {
+    std::uint32_t length = be32(bytes, at);
+    std::string type = bytes.substr(at + 4, 4);
+    if (at + 12 + length > bytes.size()) break;
+    if (type == "IHDR") png.width = be32(bytes, at + 8), png.height = be32(bytes, at + 12);
+    if (type == "IDAT") idat += bytes.substr(at + 8, length);
+    at += 12 + length;
+  }
+  uLongf size = uLongf(png.width) * png.height * 8 + png.height;  // room for 16-bit RGBA
+  png.pixels.resize(size);
+  if (uncompress(reinterpret_cast<Bytef*>(png.pixels.data()), &size, reinterpret_cast<const Bytef*>(idat.data()),
+                 idat.size()) != Z_OK)
+    png.pixels.clear();
+  else
+    png.pixels.resize(size);
+  return png;
+}
+
 double accuracy_from(const std::string& out) {
   auto pos = out.find("accuracy: ");
   return pos == std::string::npos ? -1 : std::stod(out.substr(pos + 10));
@@ -121,6 +158,34 @@ TEST(Cli, TrainsABidirectionalLstmOnWordOrderAndBagOfWordsCannot) {
   auto j = lm::Json::parse(eval_json.out);
   EXPECT_EQ(j["confusion_matrix"].size(), 2u);
   EXPECT_GE(j["metrics"]["accuracy"].get<double>(), 0.90);
+}
+
+TEST(Cli, DrawsTrainingCurvesAsPngAndSvg) {
+  auto dir = scratch() / "plots";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string train;
+  for (int i = 0; i < 60; ++i) train += std::string(i % 2 ? "pos\tgood fine nice day\n" : "neg\tbad awful poor day\n");
+  write(dir / "train.tsv", train);
+  auto r = run_lamina("train " + (dir / "train.tsv").string() + " --validation-split 0.2 --arch bow --epochs 3 --verbose 0 --out " +
+                      (dir / "m.lamina").string() + " --plot " + (dir / "curves.png").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(dir / "curves.svg"));
+  EXPECT_THAT(slurp(dir / "curves.svg"), HasSubstr("<svg"));
+  Png png = read_png(slurp(dir / "curves.png"));
+  // Two panels (loss, accuracy) of 420 pixels plus a margin of 80, 400 high (tools/plots.cpp).
+  EXPECT_EQ(png.width, 920u);
+  EXPECT_EQ(png.height, 400u);
+  ASSERT_FALSE(png.pixels.empty()) << "the PNG's image data does not decompress";
+  // Not blank: a white picture's scanlines hold one or two byte values; curves, axes and
+  // text anti-aliased by cairo hold many, and a good share of bytes differ from the background.
+  std::set<unsigned char> values(png.pixels.begin(), png.pixels.end());
+  EXPECT_GT(values.size(), 32u);
+  std::map<unsigned char, std::size_t> counts;
+  for (unsigned char c : png.pixels) ++counts[c];
+  std::size_t background = 0;
+  for (const auto& [value, n] : counts) background = std::max(background, n);
+  EXPECT_GT(png.pixels.size() - background, png.pixels.size() / 100);
 }
 
 TEST(Cli, BadInputIsOneLineAndAnExitCode) {
