@@ -84,7 +84,11 @@ TEST(LayerMaskGarbage, RecurrentLayers) {
     check_layer(LSTM(3, {.return_sequences = seqs}), {sequences(21)});
     check_layer(GRU(3, {.return_sequences = seqs}), {sequences(22)});
     check_layer(GRU(3, {.return_sequences = seqs, .go_backwards = true, .reset_after = false}), {sequences(23)});
-    check_layer(LSTM(2, {.activation = "gelu", .return_sequences = seqs}), {sequences(24)});  // composite path
+    // The general path (activations the fused kernels do not have): every cell, both directions.
+    check_layer(LSTM(2, {.activation = "gelu", .return_sequences = seqs}), {sequences(24)});
+    check_layer(SimpleRNN(2, {.activation = "swish", .return_sequences = seqs}), {sequences(30)});
+    check_layer(GRU(2, {.activation = "gelu", .return_sequences = seqs, .go_backwards = true}), {sequences(31)});
+    check_layer(Bidirectional(GRU(2, {.activation = "mish", .return_sequences = seqs})), {sequences(32)});
     check_layer(Bidirectional(LSTM(2, {.return_sequences = seqs})), {sequences(25)});
   }
 }
