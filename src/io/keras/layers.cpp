@@ -60,10 +60,11 @@ std::string keras_class_name(const Json& serialized) {
 
 const Json& keras_inner_config(const Json& serialized, const ImportContext& ctx) {
   if (!serialized.is_object() || !serialized.contains("config") || !serialized["config"].is_object())
-    throw ValueError({.problem = fmt::format("the Keras config in '{}' has a layer without a \"config\" object", ctx.source),
-                      .expected = R"({"class_name": ..., "config": {...}})",
-                      .found = short_json(serialized),
-                      .hint = "the file is damaged or was not written by Keras"});
+    throw ValueError(
+        {.problem = fmt::format("the Keras config in '{}' has a layer without a \"config\" object", ctx.source),
+         .expected = R"({"class_name": ..., "config": {...}})",
+         .found = short_json(serialized),
+         .hint = "the file is damaged or was not written by Keras"});
   return serialized["config"];
 }
 
@@ -178,8 +179,12 @@ LayerRef import_flatten(const KerasConfig& c, const ImportContext&) {
   return Flatten(c.name());
 }
 
-LayerRef import_reshape(const KerasConfig& c, const ImportContext&) { return Reshape(Shape(c.integers("target_shape")), c.name()); }
-LayerRef import_repeat_vector(const KerasConfig& c, const ImportContext&) { return RepeatVector(c.integer("n"), c.name()); }
+LayerRef import_reshape(const KerasConfig& c, const ImportContext&) {
+  return Reshape(Shape(c.integers("target_shape")), c.name());
+}
+LayerRef import_repeat_vector(const KerasConfig& c, const ImportContext&) {
+  return RepeatVector(c.integer("n"), c.name());
+}
 
 template <class Pool>
 LayerRef import_global_pooling(const KerasConfig& c, const ImportContext&) {
@@ -268,7 +273,8 @@ LayerRef import_bidirectional(const KerasConfig& c, const ImportContext& ctx) {
   LayerHandle<RNNLayer> backward;
   if (c.has("backward_layer")) {
     const Json& b = c.at("backward_layer");
-    backward = bidirectional_part(b, ctx, "backward_" + strip_prefix(KerasConfig(b, ctx).name(), "backward_"), std::nullopt);
+    backward =
+        bidirectional_part(b, ctx, "backward_" + strip_prefix(KerasConfig(b, ctx).name(), "backward_"), std::nullopt);
   } else {
     backward = bidirectional_part(layer, ctx, "backward_" + base, !forward->config().go_backwards);
   }
@@ -289,7 +295,8 @@ std::optional<std::string> registered_lambda_for(const KerasConfig& c) {
 
 LayerRef import_lambda(const KerasConfig& c, const ImportContext&) {
   auto fn = registered_lambda_for(c);
-  if (!fn) c.fail("function", "is Python code, which Lamina never runs", "a function registered under the layer's name");
+  if (!fn)
+    c.fail("function", "is Python code, which Lamina never runs", "a function registered under the layer's name");
   return Lambda(*fn, {.name = c.name()});
 }
 
@@ -306,7 +313,8 @@ Json export_dense(const Layer& l, const Json& lc, const ExportTarget& t) {
   c["use_bias"] = lc.at("use_bias");
   c["kernel_initializer"] = export_initializer(lc.at("kernel_initializer").get<std::string>());
   c["bias_initializer"] = export_initializer(lc.at("bias_initializer").get<std::string>());
-  for (const char* k : {"kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint"}) c[k] = nullptr;
+  for (const char* k : {"kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint"})
+    c[k] = nullptr;
   return c;
 }
 
@@ -417,7 +425,8 @@ Json export_concatenate(const Layer& l, const Json& lc, const ExportTarget& t) {
 Json export_batch_normalization(const Layer& l, const Json& lc, const ExportTarget& t) {
   Json c = base_config(l);
   for (const char* k : {"axis", "momentum", "epsilon", "center", "scale"}) c[k] = lc.at(k);
-  for (const char* k : {"beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer"})
+  for (const char* k :
+       {"beta_initializer", "gamma_initializer", "moving_mean_initializer", "moving_variance_initializer"})
     c[k] = export_initializer(lc.at(k).get<std::string>());
   for (const char* k : {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"}) c[k] = nullptr;
   c["synchronized"] = false;
@@ -427,7 +436,8 @@ Json export_batch_normalization(const Layer& l, const Json& lc, const ExportTarg
 Json export_layer_normalization(const Layer& l, const Json& lc, const ExportTarget& t) {
   Json c = base_config(l);
   for (const char* k : {"axis", "epsilon", "center", "scale", "rms_scaling"}) c[k] = lc.at(k);
-  for (const char* k : {"beta_initializer", "gamma_initializer"}) c[k] = export_initializer(lc.at(k).get<std::string>());
+  for (const char* k : {"beta_initializer", "gamma_initializer"})
+    c[k] = export_initializer(lc.at(k).get<std::string>());
   for (const char* k : {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"}) c[k] = nullptr;
   return c;
 }
@@ -436,18 +446,19 @@ Json export_layer_normalization(const Layer& l, const Json& lc, const ExportTarg
 // Keras loads when given it: keras.saving.load_model(path, custom_objects={"name": fn}).
 Json export_lambda(const Layer& l, const Json& lc, const ExportTarget& t) {
   if (!lc.at("function").is_string())
-    throw ValueError({.problem = fmt::format("Lambda layer '{}' was made from a C++ callable, which a Keras file cannot hold",
-                                             l.name()),
+    throw ValueError({.problem = fmt::format(
+                          "Lambda layer '{}' was made from a C++ callable, which a Keras file cannot hold", l.name()),
                       .expected = "a Lambda made from a registered name",
                       .found = "\"function\": null",
                       .hint = "register it (lamina::layers::register_lambda(\"my_fn\", fn)), create it as "
                               "Lambda(\"my_fn\"), and give Keras a Python function of that name: "
                               "load_model(path, custom_objects={\"my_fn\": my_fn})"});
   if (lc.at("mask") == "function")
-    throw ValueError({.problem = fmt::format("Lambda layer '{}' has a mask function, which a Keras file cannot hold", l.name()),
-                      .expected = "mask \"ops\" or \"drop\"",
-                      .found = "a mask function",
-                      .hint = "export the model without it"});
+    throw ValueError(
+        {.problem = fmt::format("Lambda layer '{}' has a mask function, which a Keras file cannot hold", l.name()),
+         .expected = "mask \"ops\" or \"drop\"",
+         .found = "a mask function",
+         .hint = "export the model without it"});
   Json c = base_config(l);
   const std::string fn = lc.at("function").get<std::string>();
   c["function"] = {{"module", "builtins"}, {"class_name", "function"}, {"config", fn}, {"registered_name", "function"}};
@@ -515,9 +526,7 @@ const Kind* find_kind(const std::string& cls) {
   return nullptr;
 }
 
-bool is_model_class(const std::string& cls) {
-  return cls == "Sequential" || cls == "Functional" || cls == "Model";
-}
+bool is_model_class(const std::string& cls) { return cls == "Sequential" || cls == "Functional" || cls == "Model"; }
 
 }  // namespace
 
@@ -571,18 +580,21 @@ std::string keras_class_of(const Layer& layer) {
   if (layer.type() == "Functional" || layer.type() == "Sequential") return layer.type();
   for (const auto& k : kinds())
     if (layer.type() == k.lamina_type) return k.keras_class;
-  throw ValueError({.problem = fmt::format("layer '{}' ({}) has no Keras equivalent, so it cannot be written to a Keras file",
-                                           layer.name(), layer.type()),
-                    .expected = "layers Keras has (docs/keras-interop.md lists them)",
-                    .found = layer.type(),
-                    .hint = "save it in Lamina's own format (model.save(\"m.lamina\"))"});
+  throw ValueError(
+      {.problem = fmt::format("layer '{}' ({}) has no Keras equivalent, so it cannot be written to a Keras file",
+                              layer.name(), layer.type()),
+       .expected = "layers Keras has (docs/keras-interop.md lists them)",
+       .found = layer.type(),
+       .hint = "save it in Lamina's own format (model.save(\"m.lamina\"))"});
 }
 
 Json export_layer(const Layer& layer, const ExportTarget& target) {
   const std::string cls = keras_class_of(layer);
   for (const auto& k : kinds())
     if (cls == k.keras_class)
-      return Json{{"module", k.module}, {"class_name", cls}, {"config", k.export_(layer, layer.get_config(), target)},
+      return Json{{"module", k.module},
+                  {"class_name", cls},
+                  {"config", k.export_(layer, layer.get_config(), target)},
                   {"registered_name", nullptr}};
   throw ValueError({.problem = "internal: models are exported by the model writer", .found = cls});
 }
@@ -599,8 +611,12 @@ std::vector<VarGroup> keras3_var_groups(const Layer& layer) {
   }
   if (auto* bi = dynamic_cast<const BidirectionalLayer*>(&layer)) {
     out.push_back({"", layer.name(), {}});
-    for (const auto& [prefix, part] : {std::pair{"forward_layer", bi->forward_layer()}, std::pair{"backward_layer", bi->backward_layer()}})
+    for (const auto& [prefix, part] :
+         {std::pair{"forward_layer", bi->forward_layer()}, std::pair{"backward_layer", bi->backward_layer()}})
       for (auto g : keras3_var_groups(*part.ptr())) {
+        // Keras 3 renames the wrapped layers forward_<name> / backward_<name>.
+        const std::string dir = std::string(prefix).substr(0, std::string(prefix).find('_')) + "_";
+        if (g.path.empty() && g.name.rfind(dir, 0) != 0) g.name = dir + g.name;
         g.path = g.path.empty() ? prefix : std::string(prefix) + "/" + g.path;
         out.push_back(std::move(g));
       }
