@@ -10,17 +10,25 @@
 #include "lamina/core/random.hpp"
 #include "lamina/ops/cast.hpp"
 #include "lamina/ops/elementwise.hpp"
+#include "lamina/ops/index.hpp"
+#include "lamina/ops/mask.hpp"
 #include "lamina/ops/reduce.hpp"
 
 namespace lamina {
 
 namespace {
 
-// The scalar whose gradient is checked: sum(f(x) * r), masks of the output ignored so
-// every output entry (masked or not) takes part.
+// The scalar whose gradient is checked: sum(f(x) * r) over the valid entries of f(x).
+// Masked entries are ignored whatever they hold (DESIGN.md section 5), so they are not part
+// of the function's value: selected away, not multiplied by 0.
+Tensor loss_of(const Tensor& y, const Tensor& r) {
+  Tensor v = cast(y, Float64);
+  if (v.has_mask()) v = where(full_mask(v), v.without_mask(), 0.0);
+  return sum(v * r);
+}
+
 double objective(const std::function<Tensor(const TensorList&)>& f, const TensorList& in, const Tensor& r) {
-  Tensor y = f(in);
-  return sum(cast(y.without_mask(), Float64) * r).item<double>();
+  return loss_of(f(in), r).item<double>();
 }
 
 Tensor with_element(const Tensor& x, std::int64_t i, double v) {
@@ -46,7 +54,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const TensorList&)>& f, con
     for (const auto& x : in)
       if (is_floating(x.dtype())) tape.watch(x);
     Tensor y = f(in);
-    Tensor loss = sum(cast(y.without_mask(), Float64) * r);
+    Tensor loss = loss_of(y, r);
     analytic = tape.gradient(loss, in, {.unconnected = Unconnected::Zero});
   }
 

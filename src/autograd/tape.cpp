@@ -25,7 +25,8 @@ void GradientTape::watch(const Tensor& t) {
     throw ValueError({.op = "watch",
                       .problem = "cannot watch an undefined Tensor",
                       .expected = "a tensor",
-                      .found = "an undefined Tensor"});
+                      .found = "an undefined Tensor",
+                      .hint = "watch the tensor an op returned, or a Variable's value()"});
   tracked_.insert(t.id());
 }
 
@@ -83,7 +84,8 @@ std::vector<std::optional<Tensor>> GradientTape::gradient_ids(const Tensor& targ
       throw ShapeError({.op = "gradient",
                         .problem = "output_gradient must have the target's shape",
                         .expected = target.shape().str(),
-                        .found = options.output_gradient.shape().str()});
+                        .found = options.output_gradient.shape().str(),
+                        .hint = "pass an output_gradient shaped like the target, or none (ones)"});
     grads[target.id()] = options.output_gradient.without_mask();
   } else {
     grads[target.id()] = ones(target.shape(), target.dtype());

@@ -114,7 +114,8 @@ Tensor random_normal(const Shape& shape, const NormalOptions& o, Generator& gen)
     throw ValueError({.op = "random_normal",
                       .problem = "stddev must be >= 0",
                       .expected = "stddev >= 0",
-                      .found = fmt::format("{}", o.stddev)});
+                      .found = fmt::format("{}", o.stddev),
+                      .hint = "pass a non-negative stddev (the standard deviation)"});
   return fill_random(shape, o.dtype, "random_normal", [&] { return o.mean + o.stddev * gen.normal(); });
 }
 
@@ -123,7 +124,8 @@ Tensor random_uniform(const Shape& shape, const UniformOptions& o, Generator& ge
     throw ValueError({.op = "random_uniform",
                       .problem = "empty range",
                       .expected = "minval < maxval",
-                      .found = fmt::format("minval={}, maxval={}", o.minval, o.maxval)});
+                      .found = fmt::format("minval={}, maxval={}", o.minval, o.maxval),
+                      .hint = "give minval < maxval, e.g. {.minval = -1, .maxval = 1}"});
   if (o.dtype == Bool)
     throw DTypeError({.op = "random_uniform",
                       .problem = "Bool samples are not supported",

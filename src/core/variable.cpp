@@ -22,7 +22,8 @@ const Variable::Impl& Variable::checked() const {
     throw ValueError({.op = "Variable",
                       .problem = "used an empty Variable handle",
                       .expected = "a variable",
-                      .found = "a default-constructed Variable"});
+                      .found = "a default-constructed Variable",
+                      .hint = "create the variable with Variable(name, initial_value) (layers do it in add_weight)"});
   return *impl_;
 }
 
@@ -43,17 +44,24 @@ Tensor Variable::value() const {
 
 void Variable::assign(const Tensor& value) const {
   const auto& impl = checked();
+  if (!value.defined() || value.is_symbolic())
+    throw ValueError({.op = "assign",
+                      .problem = "variable '" + impl.name + "' needs a concrete new value",
+                      .expected = "a tensor with values, " + impl.value.spec().str(),
+                      .found = value.defined() ? "symbolic " + value.spec().str() : "an undefined tensor",
+                      .hint = "assign the result of running ops on data, not a symbolic model tensor"});
   if (value.shape() != impl.value.shape())
     throw ShapeError({.op = "assign",
                       .problem = "variable '" + impl.name + "' cannot change shape",
                       .expected = impl.value.shape().str(),
-                      .found = value.shape().str()});
+                      .found = value.shape().str(),
+                      .hint = "a variable keeps its shape: assign a value of that shape, or create a new Variable"});
   if (value.dtype() != impl.value.dtype())
     throw DTypeError({.op = "assign",
                       .problem = "variable '" + impl.name + "' cannot change dtype",
                       .expected = std::string(dtype_name(impl.value.dtype())),
                       .found = std::string(dtype_name(value.dtype())),
-                      .hint = "lm::cast the new value first"});
+                      .hint = "lm::cast the new value to " + std::string(dtype_name(impl.value.dtype())) + " first"});
   impl_->value = value.without_mask();
 }
 

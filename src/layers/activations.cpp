@@ -1,10 +1,13 @@
 #include "lamina/layers/activations.hpp"
 
+#include <fmt/format.h>
+
 #include "lamina/core/error.hpp"
 #include "lamina/ops/compare.hpp"
 #include "lamina/ops/elementwise.hpp"
 #include "lamina/ops/index.hpp"
 #include "lamina/ops/nn.hpp"
+#include "layers/support/spelling.hpp"
 
 namespace lamina {
 
@@ -35,44 +38,61 @@ Tensor leaky_relu(const Tensor& x) { return where(x > 0, x, x * 0.2); }
 Tensor mish(const Tensor& x) { return x * lamina::tanh(lamina::softplus(x)); }
 Tensor log_sigmoid(const Tensor& x) { return -lamina::softplus(-x); }
 
-ActivationFn get(const std::string& name) {
-  static const std::pair<const char*, Tensor (*)(const Tensor&)> table[] = {{"linear", linear},
-                                                                            {"relu", relu},
-                                                                            {"tanh", tanh},
-                                                                            {"sigmoid", sigmoid},
-                                                                            {"softmax", softmax},
-                                                                            {"log_softmax", log_softmax},
-                                                                            {"softplus", softplus},
-                                                                            {"softsign", softsign},
-                                                                            {"exponential", exponential},
-                                                                            {"elu", elu},
-                                                                            {"selu", selu},
-                                                                            {"swish", swish},
-                                                                            {"silu", swish},
-                                                                            {"hard_sigmoid", hard_sigmoid},
-                                                                            {"hard_sigmoid_keras2", hard_sigmoid_keras2},
-                                                                            {"hard_silu", hard_silu},
-                                                                            {"hard_swish", hard_silu},
-                                                                            {"gelu", gelu},
-                                                                            {"relu6", relu6},
-                                                                            {"leaky_relu", leaky_relu},
-                                                                            {"mish", mish},
-                                                                            {"log_sigmoid", log_sigmoid}};
-  std::string known;
-  for (const auto& [n, f] : table) {
+namespace {
+using Fn = Tensor (*)(const Tensor&);
+const std::vector<std::pair<std::string, Fn>>& table() {
+  static const std::vector<std::pair<std::string, Fn>> t = {
+      {"linear", linear},       {"relu", relu},
+      {"tanh", tanh},           {"sigmoid", sigmoid},
+      {"softmax", softmax},     {"log_softmax", log_softmax},
+      {"softplus", softplus},   {"softsign", softsign},
+      {"exponential", exponential}, {"elu", elu},
+      {"selu", selu},           {"swish", swish},
+      {"silu", swish},          {"hard_sigmoid", hard_sigmoid},
+      {"hard_sigmoid_keras2", hard_sigmoid_keras2},
+      {"hard_silu", hard_silu}, {"hard_swish", hard_silu},
+      {"gelu", gelu},           {"relu6", relu6},
+      {"leaky_relu", leaky_relu}, {"mish", mish},
+      {"log_sigmoid", log_sigmoid}};
+  return t;
+}
+Fn find(const std::string& name) {
+  for (const auto& [n, f] : table())
     if (name == n) return f;
-    known += (known.empty() ? "" : ", ") + std::string(n);
-  }
-  throw ValueError({.op = "activations::get",
-                    .problem = "unknown activation '" + name + "'",
-                    .expected = "one of " + known + ", or a callable",
-                    .found = "'" + name + "'"});
+  return nullptr;
+}
+[[noreturn]] void unknown(const std::string& name, const std::string& option, const char* op) {
+  std::string known;
+  for (const auto& n : names()) known += (known.empty() ? "" : ", ") + n;
+  throw ValueError(
+      {.op = op,
+       .problem = fmt::format("unknown activation '{}'{}", name, option.empty() ? "" : " for option '" + option + "'"),
+       .expected = "one of " + known + ", or a callable",
+       .found = "'" + name + "'",
+       .hint = detail::did_you_mean(name, names(), "pass one of the names above, or a callable Tensor(const Tensor&)")});
+}
+}  // namespace
+
+std::vector<std::string> names() {
+  std::vector<std::string> n;
+  for (const auto& [name, f] : table()) n.push_back(name);
+  return n;
+}
+
+ActivationFn get(const std::string& name) {
+  if (Fn f = find(name)) return f;
+  unknown(name, "", "activations::get");
 }
 
 }  // namespace activations
 
 ActivationSpec::ActivationSpec(const std::string& name) : name_(name.empty() ? "linear" : name), by_name_(true) {
-  fn_ = activations::get(name_);
+  if (auto f = activations::find(name_)) fn_ = f;  // unknown: check() raises, naming the layer
+}
+
+void ActivationSpec::check(const std::string& option) const {
+  if (fn_) return;
+  activations::unknown(name_, option, "");  // the "where" is the layer being constructed
 }
 
 void ActivationSpec::reject_empty() const {

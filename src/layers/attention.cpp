@@ -1,6 +1,8 @@
 // Attention and MultiHeadAttention, written with matmul and the mask-aware softmax: the
 // masks become one (batch, Tq, Tk) validity tensor attached to the scores, so masked keys
-// get weight 0 and rows with no valid key give zeros instead of NaN.
+// get weight 0 and rows with no valid key give zeros instead of NaN. Masked entries of
+// the inputs are replaced by zeros (selected) before any arithmetic, so NaN or inf there
+// reaches neither the output nor a gradient.
 #include "lamina/layers/attention.hpp"
 
 #include <fmt/format.h>
@@ -77,7 +79,8 @@ void check_specs(const std::vector<TensorSpec>& specs, const Roles& r, const std
          "for a single vector per sample, add a time axis of length 1 (lm::expand_dims(x, 1))");
   auto clash = [](std::int64_t a, std::int64_t b) { return a >= 0 && b >= 0 && a != b; };
   if (clash(q[0], v[0]) || clash(q[0], k[0]) || clash(v[0], k[0]))
-    fail("the inputs have different batch sizes", "the same batch size for every input", "");
+    fail("the inputs have different batch sizes", "the same batch size for every input",
+         "query, value and key are batches of the same examples; slice them to one batch size");
   if (clash(k[1], v[1]))
     fail("key and value must have the same number of time steps", "key (B, Tv, Dk) for value (B, Tv, Dv)",
          "each value needs exactly one key");
@@ -141,6 +144,9 @@ Tensor attention_validity(const Tensor& query_steps, const Tensor& key_steps, bo
   return acc.defined() ? broadcast_to(acc, target) : acc;
 }
 
+// x without its mask, zero at its masked entries (selected: 0 * NaN would be NaN).
+Tensor plain(const Tensor& x) { return fill_masked(x, 0).without_mask(); }
+
 // Softmax over the last axis, excluding invalid entries (weight 0; a row with none valid
 // is all zeros).
 Tensor masked_softmax(const Tensor& scores, const Tensor& valid) {
@@ -152,7 +158,8 @@ void check_dropout(double rate) {
   if (!(rate >= 0.0 && rate < 1.0))
     throw ValueError({.problem = "the dropout rate must be in [0, 1)",
                       .expected = "0 <= dropout < 1",
-                      .found = fmt::format("{}", rate)});
+                      .found = fmt::format("{}", rate),
+                      .hint = "use a rate such as 0.1; 0 disables dropout"});
 }
 
 }  // namespace
@@ -165,12 +172,13 @@ AttentionLayer::AttentionLayer(AttentionOptions options)
   if (options_.score_mode != "dot" && options_.score_mode != "concat")
     throw ValueError({.problem = "unknown score_mode",
                       .expected = "\"dot\" or \"concat\"",
-                      .found = fmt::format("\"{}\"", options_.score_mode)});
+                      .found = fmt::format("\"{}\"", options_.score_mode),
+                      .hint = "use score_mode \"dot\" (scaled dot products) or \"concat\" (additive, Bahdanau-style)"});
   check_dropout(options_.dropout);
   if (options_.seed) generator() = Generator(*options_.seed);
 }
 
-void AttentionLayer::build(const std::vector<TensorSpec>& specs) {
+void AttentionLayer::on_build(const std::vector<TensorSpec>& specs) {
   check_specs(specs, assign_roles(specs, type(), false), type(), true);
   if (options_.use_scale) scale_ = add_weight("scale", Shape{}, initializers::ones());
   if (options_.score_mode == "concat")
@@ -184,8 +192,9 @@ TensorList AttentionLayer::call(const TensorList& inputs, const TensorList&, boo
   const Tensor& query = inputs[r.query];
   const Tensor query_steps = time_mask(query);
   const Tensor key_steps = mask_and(time_mask(inputs[r.value]), r.key_given ? time_mask(inputs[r.key]) : Tensor());
-  // The masks are applied through `valid` below; the arithmetic runs on plain values.
-  const Tensor q = query.without_mask(), v = inputs[r.value].without_mask(), k = inputs[r.key].without_mask();
+  // The masks are applied through `valid` below; the arithmetic runs on plain values, with
+  // zeros selected in at masked entries so that whatever padding holds (NaN, inf) stays out.
+  const Tensor q = plain(query), v = plain(inputs[r.value]), k = plain(inputs[r.key]);
 
   Tensor scores;
   if (options_.score_mode == "dot") {
@@ -232,7 +241,8 @@ MultiHeadAttentionLayer::MultiHeadAttentionLayer(std::int64_t num_heads, std::in
     if (n <= 0)
       throw ValueError({.problem = fmt::format("{} must be positive", what),
                         .expected = fmt::format("{} >= 1", what),
-                        .found = std::to_string(n)});
+                        .found = std::to_string(n),
+                        .hint = fmt::format("{} is a size: give a positive number", what)});
   };
   positive("num_heads", num_heads_);
   positive("key_dim", key_dim_);
@@ -242,7 +252,7 @@ MultiHeadAttentionLayer::MultiHeadAttentionLayer(std::int64_t num_heads, std::in
   if (options_.seed) generator() = Generator(*options_.seed);
 }
 
-void MultiHeadAttentionLayer::build(const std::vector<TensorSpec>& specs) {
+void MultiHeadAttentionLayer::on_build(const std::vector<TensorSpec>& specs) {
   const Roles r = assign_roles(specs, type(), true);
   check_specs(specs, r, type(), false);
   const std::int64_t fq = specs[r.query].shape[2], fv = specs[r.value].shape[2], fk = specs[r.key].shape[2];
@@ -297,9 +307,9 @@ TensorList MultiHeadAttentionLayer::call(const TensorList& inputs, const TensorL
   const Tensor key_steps = mask_and(time_mask(inputs[r.value]), r.key_given ? time_mask(inputs[r.key]) : Tensor());
   const Tensor explicit_mask = r.mask >= 0 ? inputs[static_cast<std::size_t>(r.mask)] : Tensor();
 
-  const Tensor q = project_heads(query.without_mask(), query_) * (1.0 / std::sqrt(static_cast<double>(key_dim_)));
-  const Tensor k = project_heads(inputs[r.key].without_mask(), key_);
-  const Tensor v = project_heads(inputs[r.value].without_mask(), value_);
+  const Tensor q = project_heads(plain(query), query_) * (1.0 / std::sqrt(static_cast<double>(key_dim_)));
+  const Tensor k = project_heads(plain(inputs[r.key]), key_);
+  const Tensor v = project_heads(plain(inputs[r.value]), value_);
   const Tensor scores = matmul(q, transpose(k, {0, 1, 3, 2}));  // (B, H, Tq, Tv)
 
   const Shape& s = scores.shape();

@@ -15,12 +15,16 @@ BidirectionalLayer::BidirectionalLayer(LayerHandle<RNNLayer> layer, Bidirectiona
   if (!forward_.ptr())
     throw ValueError({.problem = "Bidirectional needs a recurrent layer",
                       .expected = "an LSTM, GRU or SimpleRNN",
-                      .found = "an empty handle"});
+                      .found = "an empty handle",
+                      .hint = "wrap a recurrent layer: Bidirectional(LSTM(64))"});
   const std::string& m = options_.merge_mode;
   if (m != "concat" && m != "sum" && m != "mul" && m != "ave" && m != "none")
-    throw ValueError({.problem = "unknown merge_mode",
-                      .expected = "\"concat\", \"sum\", \"mul\", \"ave\" or \"none\"",
-                      .found = "\"" + m + "\""});
+    throw ValueError(
+        {.problem = "unknown merge_mode",
+         .expected = "\"concat\", \"sum\", \"mul\", \"ave\" or \"none\"",
+         .found = "\"" + m + "\"",
+         .hint =
+             "use merge_mode \"concat\" (the Keras default), \"sum\", \"mul\", \"ave\" or \"none\" (both outputs)"});
   if (forward_->built())
     throw ValueError({.problem = "Bidirectional needs a layer that has not been called yet",
                       .expected = "a fresh recurrent layer",
@@ -76,6 +80,12 @@ void BidirectionalLayer::check_backward_layer() const {
          "use merge_mode \"concat\" or equal units");
 }
 
+void BidirectionalLayer::on_build(const std::vector<TensorSpec>& specs) {
+  // Each direction sees the sequence (initial states only shape the call, not the weights).
+  forward_->build({specs.at(0)});
+  backward_->build({specs.at(0)});
+}
+
 TensorList BidirectionalLayer::call(const TensorList& inputs, const TensorList& masks, bool training) {
   const RecurrentConfig& cfg = forward_->config();
   const auto f_states = static_cast<std::ptrdiff_t>(forward_->state_count());
@@ -85,7 +95,8 @@ TensorList BidirectionalLayer::call(const TensorList& inputs, const TensorList& 
         {.problem = "Bidirectional takes a sequence and, optionally, the initial states of both directions",
          .expected = fmt::format("1 or {} inputs ({} forward states, then {} backward ones)", 1 + f_states + b_states,
                                  f_states, b_states),
-         .found = fmt::format("{} inputs", inputs.size())});
+         .found = fmt::format("{} inputs", inputs.size()),
+         .hint = "pass the sequence alone, or the sequence then the forward states then the backward states"});
   CallOptions fo{.training = training}, bo{.training = training};
   if (inputs.size() > 1) {
     fo.initial_state.assign(inputs.begin() + 1, inputs.begin() + 1 + f_states);

@@ -14,10 +14,12 @@ DenseLayer::DenseLayer(std::int64_t units, DenseOptions options)
   if (units <= 0)
     throw ValueError({.problem = "Dense needs a positive number of units",
                       .expected = "units >= 1",
-                      .found = std::to_string(units)});
+                      .found = std::to_string(units),
+                      .hint = "units is the number of output features, e.g. Dense(64)"});
+  options_.activation.check("activation");
 }
 
-void DenseLayer::build(const std::vector<TensorSpec>& specs) {
+void DenseLayer::on_build(const std::vector<TensorSpec>& specs) {
   const Shape& s = specs.at(0).shape;
   if (s.rank() < 2 || s[s.rank() - 1] < 0)
     throw ShapeError({.problem = "Dense needs inputs of shape (batch, ..., features) with known features",

@@ -13,10 +13,11 @@ EmbeddingLayer::EmbeddingLayer(std::int64_t input_dim, std::int64_t output_dim, 
   if (input_dim <= 0 || output_dim <= 0)
     throw ValueError({.problem = "Embedding needs positive input_dim (vocabulary size) and output_dim",
                       .expected = "input_dim >= 1 and output_dim >= 1",
-                      .found = std::to_string(input_dim) + " and " + std::to_string(output_dim)});
+                      .found = std::to_string(input_dim) + " and " + std::to_string(output_dim),
+                      .hint = "input_dim is the vocabulary size (largest token id + 1), output_dim the vector size"});
 }
 
-void EmbeddingLayer::build(const std::vector<TensorSpec>&) {
+void EmbeddingLayer::on_build(const std::vector<TensorSpec>&) {
   embeddings_ = add_weight("embeddings", Shape{input_dim_, output_dim_}, options_.embeddings_initializer);
 }
 

@@ -6,6 +6,7 @@
 
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
+#include "layers/support/spelling.hpp"
 
 // LAPACK from OpenBLAS (Fortran interface): QR factorisation and forming Q.
 extern "C" {
@@ -114,7 +115,8 @@ Initializer orthogonal(double gain) {
       throw ShapeError({.op = "orthogonal",
                         .problem = "the orthogonal initializer needs a rank >= 2 shape",
                         .expected = "(rows, cols) or more",
-                        .found = s.str()});
+                        .found = s.str(),
+                        .hint = "use orthogonal for matrices (kernels); use glorot_uniform or zeros for vectors"});
     int cols = static_cast<int>(s[s.rank() - 1]);
     int rows = static_cast<int>(s.numel() / std::max<std::int64_t>(cols, 1));
     // Factor a tall random matrix (m >= n); transpose the result when the shape is wide.
@@ -135,7 +137,10 @@ Initializer orthogonal(double gain) {
       sign[static_cast<std::size_t>(j)] = a[static_cast<std::size_t>(j) * m + j] < 0 ? -1.0 : 1.0;
     dorgqr_(&m, &n, &n, a.data(), &m, tau.data(), work.data(), &lwork, &info);
     if (info != 0)
-      throw ValueError({.op = "orthogonal", .problem = "LAPACK QR failed", .found = fmt::format("info = {}", info)});
+      throw ValueError({.op = "orthogonal",
+                        .problem = "LAPACK QR failed",
+                        .found = fmt::format("info = {}", info),
+                        .hint = "the random matrix could not be factored; try another seed or initializer"});
     std::vector<double> out(static_cast<std::size_t>(rows) * cols);
     for (int i = 0; i < m; ++i)
       for (int j = 0; j < n; ++j) {
@@ -166,7 +171,12 @@ Initializer get(const std::string& name) {
                     .problem = "unknown initializer '" + name + "'",
                     .expected = "one of zeros, ones, random_normal, random_uniform (uniform), truncated_normal, "
                                 "glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, orthogonal",
-                    .found = "'" + name + "'"});
+                    .found = "'" + name + "'",
+                    .hint = detail::did_you_mean(name,
+                                                 {"zeros", "ones", "random_normal", "random_uniform", "uniform",
+                                                  "truncated_normal", "glorot_uniform", "glorot_normal", "he_normal",
+                                                  "he_uniform", "lecun_normal", "orthogonal"},
+                                                 "pass one of the names above, or a callable initializer")});
 }
 
 }  // namespace lamina::initializers

@@ -1,5 +1,6 @@
-// Lambda: output spec inferred by probing, declared shapes checked at build time, every
-// call checked against the inferred spec.
+// Lambda: concrete calls run the function on the data; symbolic calls infer the output
+// spec by tracing the function on the symbolic inputs (probing with data only when the
+// function needs values); declared shapes are checked at build time and on every call.
 #include "lamina/layers/lambda.hpp"
 
 #include <fmt/format.h>
@@ -48,15 +49,6 @@ Tensor probe(const TensorSpec& spec, std::int64_t size, ProbeData data, Generato
   return t;
 }
 
-// Dims that differ between two specs of equal rank become unknown.
-std::vector<TensorSpec> generalise(const std::vector<TensorSpec>& a, const std::vector<TensorSpec>& b) {
-  std::vector<TensorSpec> out = a;
-  for (std::size_t i = 0; i < out.size() && i < b.size(); ++i)
-    for (std::int64_t d = 0; d < out[i].shape.rank() && d < b[i].shape.rank(); ++d)
-      if (out[i].shape[d] != b[i].shape[d]) out[i].shape[d] = None;
-  return out;
-}
-
 // Runs user code (the function or the mask function). An exception that is not a lamina
 // error becomes a ValueError saying which function threw and on what; the layer's scope is
 // still open, so it names the layer.
@@ -73,16 +65,9 @@ Tensor guarded(const char* what, const TensorList& inputs, F&& f) {
         {.problem = fmt::format("the {} threw an exception", what),
          .expected = "a tensor (or a lamina error) for input " + specs_str(specs),
          .found = fmt::format("an exception saying \"{}\"", e.what()),
-         .hint = fmt::format("fix the {}; it runs at build time on probe inputs, and on every call", what)});
+         .hint =
+             fmt::format("fix the {}; it runs on the symbolic inputs when a model is built, and on every call", what)});
   }
-}
-
-bool same_layout(const std::vector<TensorSpec>& a, const std::vector<TensorSpec>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (a[i].shape.rank() != b[i].shape.rank() || a[i].dtype != b[i].dtype || a[i].mask_rank != b[i].mask_rank)
-      return false;
-  return true;
 }
 
 // Whether a concrete shape fits a spec shape (unknown dims match anything).
@@ -116,7 +101,8 @@ void register_lambda(const std::string& name, LambdaListFn fn) {
     throw ValueError({.op = "register_lambda",
                       .problem = "register_lambda needs a name and a function",
                       .expected = "a non-empty name and a callable",
-                      .found = name.empty() ? "an empty name" : "an empty function for '" + name + "'"});
+                      .found = name.empty() ? "an empty name" : "an empty function for '" + name + "'",
+                      .hint = "register_lambda(\"my_fn\", [](const lm::Tensor& x) { return ...; })"});
   auto& r = lambda_registry();
   std::lock_guard lock(r.mu);
   r.fns[name] = std::move(fn);
@@ -153,7 +139,10 @@ LambdaLayer::LambdaLayer(LambdaListFn fn, LambdaOptions options)
     : Layer("Lambda", options.name), fn_(std::move(fn)), options_(std::move(options)) {
   LayerScope scope(name(), type());  // errors name the layer
   if (!fn_)
-    throw ValueError({.problem = "Lambda needs a function", .expected = "a callable", .found = "an empty function"});
+    throw ValueError({.problem = "Lambda needs a function",
+                      .expected = "a callable",
+                      .found = "an empty function",
+                      .hint = "pass a callable, e.g. Lambda([](const lm::Tensor& x) { return lm::tanh(x); })"});
 }
 
 LambdaLayer::LambdaLayer(const std::string& function_name, LambdaOptions options)
@@ -179,28 +168,24 @@ Tensor LambdaLayer::run(const TensorList& inputs) const {
   return out;
 }
 
-TensorSpec LambdaLayer::infer(const std::vector<TensorSpec>& input_specs) {
-  detail::PauseRecording pause;  // probes are not part of any gradient computation
+// The output spec from running the function on probe data: the fallback for functions
+// that need values. Dims that differ between two probe sizes are unknown.
+TensorSpec LambdaLayer::probe_spec(const std::vector<TensorSpec>& input_specs) {
   Generator gen(0);
   TensorList small, large;
   Tensor a, b;
-  try {
-    for (ProbeData data : {ProbeData::Normal, ProbeData::Ones, ProbeData::NegativeOnes}) {
-      small.clear();
-      large.clear();
-      for (const auto& s : input_specs) {
-        small.push_back(probe(s, 2, data, gen));
-        large.push_back(probe(s, 3, data, gen));
-      }
-      a = invoke(small);
-      b = a.defined() ? invoke(large) : Tensor();
-      if (a.defined() && b.defined()) break;
+  for (ProbeData data : {ProbeData::Normal, ProbeData::Ones, ProbeData::NegativeOnes}) {
+    small.clear();
+    large.clear();
+    for (const auto& s : input_specs) {
+      small.push_back(probe(s, 2, data, gen));
+      large.push_back(probe(s, 3, data, gen));
     }
-    if (!a.defined() || !b.defined()) run(small);  // raises the "returned nothing" error
-  } catch (const Error& e) {
-    rethrow_with_note(e, "raised while running the function on probe inputs " + specs_str(input_specs) +
-                             " to infer its output shape");
+    a = invoke(small);
+    b = a.defined() ? invoke(large) : Tensor();
+    if (a.defined() && b.defined()) break;
   }
+  if (!a.defined() || !b.defined()) run(small);  // raises the "returned nothing" error
   if (a.rank() != b.rank())
     throw ShapeError({.problem = "the function's output rank depends on the input sizes",
                       .expected = "one output rank for inputs " + specs_str(input_specs),
@@ -215,62 +200,108 @@ TensorSpec LambdaLayer::infer(const std::vector<TensorSpec>& input_specs) {
   std::vector<std::int64_t> dims;
   for (std::int64_t i = 0; i < a.rank(); ++i) dims.push_back(a.shape()[i] == b.shape()[i] ? a.shape()[i] : None);
   TensorSpec out{Shape(dims), a.dtype(), a.mask_rank()};
-  if (options_.mask.drops()) out.mask_rank = -1;
   if (options_.mask.fn()) {
     TensorList masks;
     for (const auto& x : small) masks.push_back(x.mask());
     Tensor m = guarded("mask function", small, [&] { return options_.mask.fn()(small, masks); });
     out.mask_rank = m.defined() ? m.rank() : -1;
   }
+  return out;
+}
+
+TensorSpec LambdaLayer::infer(const std::vector<TensorSpec>& input_specs) {
+  detail::PauseRecording pause;  // inference is not part of any gradient computation
+  const std::string inputs = specs_str(input_specs);
+  TensorSpec out;
+  // 1. Trace: the ops infer their specs on the symbolic inputs, exactly.
+  bool traced = false;
+  std::string trace_error;  // why tracing failed, for the message if probing fails too
+  try {
+    TensorList sym;
+    for (const auto& s : input_specs) sym.push_back(placeholder(s));
+    Tensor y = invoke(sym);
+    if (y.defined()) {  // undefined: a branch on sizes or values; the probes retry with data
+      out = y.spec();
+      if (options_.mask.fn()) {
+        TensorList masks;
+        for (const auto& x : sym) masks.push_back(x.mask());
+        Tensor m = guarded("mask function", sym, [&] { return options_.mask.fn()(sym, masks); });
+        out.mask_rank = m.defined() ? m.rank() : -1;
+      }
+      traced = true;
+    }
+  } catch (const Error& e) {
+    trace_error = e.details().problem;
+  }
+  // 2. Fallback: the function needs values (or returned nothing); run it on probe data.
+  if (!traced) {
+    try {
+      out = probe_spec(input_specs);
+    } catch (const Error& e) {
+      std::string note = "raised while running the function on probe inputs " + inputs + " to infer its output shape";
+      if (!trace_error.empty()) note += "; tracing it on the symbolic inputs failed first: " + trace_error;
+      rethrow_with_note(e, note);
+    }
+  }
+  if (options_.mask.drops()) out.mask_rank = -1;
   if (options_.output_shape) {
-    std::vector<std::int64_t> declared{None};
-    declared.insert(declared.end(), options_.output_shape->begin(), options_.output_shape->end());
-    if (!fits(Shape(declared), out.shape))
-      throw ShapeError({.problem = "declared output_shape does not match what the function returns",
-                        .expected = Shape(declared).str() + " (the declared output_shape, batch first)",
-                        .found = fmt::format("{} for input {}", out.shape.str(), specs_str(input_specs)),
-                        .hint = "drop output_shape to let Lamina infer it, or fix the function"});
-    // A declared size refines a dim the probes could not pin down.
+    check_declared(out.shape, inputs);
+    // A declared size refines a dim that inference could not pin down.
     for (std::int64_t i = 1; i < out.shape.rank(); ++i)
-      if (out.shape[i] < 0) out.shape[i] = declared[static_cast<std::size_t>(i)];
+      if (out.shape[i] < 0) out.shape[i] = (*options_.output_shape)[i - 1];
   }
   return out;
 }
 
-void LambdaLayer::build(const std::vector<TensorSpec>& input_specs) {
-  built_for_ = input_specs;
-  for (auto& s : built_for_)
-    if (s.shape.rank() > 0) s.shape[0] = None;  // the batch size is never part of the contract
-  inferred_ = infer(built_for_);
+void LambdaLayer::check_declared(const Shape& out, const std::string& input) const {
+  if (!options_.output_shape) return;
+  std::vector<std::int64_t> declared{None};
+  declared.insert(declared.end(), options_.output_shape->begin(), options_.output_shape->end());
+  if (!fits(out, Shape(declared)))
+    throw ShapeError({.problem = "declared output_shape does not match what the function returns",
+                      .expected = Shape(declared).str() + " (the declared output_shape, batch first)",
+                      .found = fmt::format("{} for input {}", out.str(), input),
+                      .hint = "drop output_shape to let Lamina infer it, or fix the function"});
 }
 
 std::vector<TensorSpec> LambdaLayer::compute_output_spec(const std::vector<TensorSpec>& input_specs) {
-  std::vector<TensorSpec> general = generalise(built_for_, input_specs);
-  if (!inferred_ || !same_layout(built_for_, input_specs)) {
-    build(input_specs);
-  } else if (general != built_for_) {
-    built_for_ = general;
-    inferred_ = infer(built_for_);
-  }
-  return {*inferred_};
+  for (const auto& inf : inferred_)
+    if (inf.inputs == input_specs) return {inf.output};
+  TensorSpec out = infer(input_specs);
+  inferred_.push_back({input_specs, out});
+  return {out};
+}
+
+std::optional<TensorSpec> LambdaLayer::inferred_spec() const {
+  if (inferred_.empty()) return std::nullopt;
+  return inferred_.back().output;
 }
 
 TensorList LambdaLayer::call(const TensorList& inputs, const TensorList&, bool) {
   std::vector<TensorSpec> specs;
   for (const auto& x : inputs) specs.push_back(x.spec());
-  TensorSpec expected = compute_output_spec(specs)[0];
   Tensor out = run(inputs);
-  ErrorDetails d{.problem = "the function returned a different kind of tensor than at build time",
-                 .expected = fmt::format("{} (inferred when the layer was built)", expected.str()),
-                 .found = fmt::format("{} for input {}", out.spec().str(), specs_str(specs)),
-                 .hint =
-                     "a Lambda must return the same shape and dtype for every batch; check "
-                     "data-dependent branches in the function"};
-  if (!fits(out.shape(), expected.shape)) throw ShapeError(d);
-  if (out.dtype() != expected.dtype) throw DTypeError(d);
+  if (any_symbolic(inputs)) return {out};  // call() reached directly with symbolic inputs: that is a trace
+  check_declared(out.shape(), specs_str(specs));
+  // Data flowing through a symbolic call's graph must match what was inferred for it.
+  for (const auto& inf : inferred_) {
+    bool matches = inf.inputs.size() == specs.size();
+    for (std::size_t i = 0; matches && i < specs.size(); ++i)
+      matches = fits(specs[i].shape, inf.inputs[i].shape) && specs[i].dtype == inf.inputs[i].dtype &&
+                specs[i].mask_rank == inf.inputs[i].mask_rank;
+    if (!matches) continue;
+    ErrorDetails d{.problem = "the function returned a different kind of tensor than inferred when the model was built",
+                   .expected = fmt::format("{} (inferred for input {})", inf.output.str(), specs_str(inf.inputs)),
+                   .found = fmt::format("{} for input {}", out.spec().str(), specs_str(specs)),
+                   .hint =
+                       "a Lambda must return the same shape and dtype for every batch; check "
+                       "data-dependent branches in the function"};
+    if (!fits(out.shape(), inf.output.shape)) throw ShapeError(d);
+    if (out.dtype() != inf.output.dtype) throw DTypeError(d);
+    break;
+  }
   return {out};
 }
-
 std::optional<TensorList> LambdaLayer::compute_mask(const TensorList& inputs, const TensorList& masks) {
   if (options_.mask.drops()) return TensorList{Tensor()};
   if (options_.mask.fn())

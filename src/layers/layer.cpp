@@ -65,7 +65,8 @@ Tensor Input(const Shape& shape, DType dtype, const std::string& name) {
       throw ShapeError({.op = "Input",
                         .problem = "an input dimension must be known and >= 0, or None",
                         .expected = "a shape like (10, 100) or (None, 8), without the batch dimension",
-                        .found = shape.str()});
+                        .found = shape.str(),
+                        .hint = "use lm::None for a dimension known only at run time (e.g. the sequence length)"});
   std::vector<std::int64_t> dims{None};
   dims.insert(dims.end(), shape.begin(), shape.end());
   auto node = std::make_shared<SymbolicNode>();
@@ -161,7 +162,8 @@ Tensor Layer::call(const Tensor&, const Tensor&, bool) {
   throw ValueError(
       {.problem = fmt::format("{} does not implement call()", type_),
        .expected = "a subclass that overrides call(input, mask, training) or call(inputs, masks, training)",
-       .found = "the base Layer::call"});
+       .found = "the base Layer::call",
+       .hint = "override Tensor call(const Tensor& x, const Tensor& mask, bool training) in your layer"});
 }
 
 TensorList Layer::call(const TensorList& inputs, const TensorList& masks, bool training) {
@@ -171,11 +173,18 @@ TensorList Layer::call(const TensorList& inputs, const TensorList& masks, bool t
 
 Json Layer::get_config() const { return Json{{"type", type_}, {"name", name_}, {"trainable", trainable_}}; }
 
+void Layer::build(const std::vector<TensorSpec>& input_specs) {
+  if (built_) return;
+  LayerScope scope(name_, type_);  // errors name the layer, also when build() is called directly
+  on_build(input_specs);
+  built_ = true;
+}
+
 void Layer::ensure_built(const TensorList& inputs) {
   if (built_) return;
   std::vector<TensorSpec> specs;
   for (const auto& x : inputs) specs.push_back(x.spec());
-  build(specs);
+  on_build(specs);  // operator() has pushed the layer's scope already
   built_ = true;
 }
 
@@ -199,7 +208,10 @@ TensorList apply_masks(TensorList outs, const std::optional<TensorList>& masks, 
 TensorList Layer::call_concrete(const TensorList& inputs, const TensorList& masks, bool training) {
   TensorList outs = call(inputs, masks, training);
   if (outs.empty())
-    throw ValueError({.problem = "call() returned no outputs", .expected = "at least one tensor", .found = "none"});
+    throw ValueError({.problem = "call() returned no outputs",
+                      .expected = "at least one tensor",
+                      .found = "none",
+                      .hint = "return at least one tensor from call()"});
   return apply_masks(std::move(outs), compute_mask(inputs, masks), type_);
 }
 

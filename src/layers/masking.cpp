@@ -14,7 +14,10 @@ MaskingLayer::MaskingLayer(MaskingOptions options) : Layer("Masking", options.na
 Tensor MaskingLayer::call(const Tensor& x, const Tensor&, bool) {
   if (x.rank() < 2)
     throw ShapeError(
-        {.problem = "Masking needs (batch, ..., features) inputs", .expected = "rank >= 2", .found = x.shape().str()});
+        {.problem = "Masking needs (batch, ..., features) inputs",
+         .expected = "rank >= 2",
+         .found = x.shape().str(),
+         .hint = "Masking works on (batch, time, features); add a feature axis with lm::expand_dims(x, -1)"});
   Tensor values = x.without_mask();
   // A step is valid when any feature differs from mask_value (and the input's mask agrees).
   Tensor step_valid = any(values != options_.mask_value, -1);

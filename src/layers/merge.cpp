@@ -27,37 +27,43 @@ void check_at_least_two(const TensorList& xs, const std::string& type) {
                       .hint = fmt::format("pass the tensors as a TensorList: {}()({{a, b}})", type)});
 }
 
-// Keras's rule: equal known batch sizes; the other axes, aligned from the right, are
-// equal, 1 or unknown. Unknown dims are checked again when the values arrive.
-void check_broadcastable(const TensorList& xs, const std::string& type) {
+// Keras's rule: a lower-rank input gets size-1 axes inserted after the batch axis (so the
+// non-batch axes line up from the right), then every other axis is equal, 1 or unknown
+// across the inputs; known batch sizes are equal (the batch never broadcasts). Returns the
+// inputs' shapes at the common rank. Unknown dims are checked again when values arrive.
+std::vector<Shape> aligned_shapes(const TensorList& xs, const std::string& type) {
   auto fail = [&](const std::string& why) {
     throw ShapeError({.problem = fmt::format("{} got inputs with incompatible shapes ({})", type, why),
                       .expected = "the same batch size, and the other axes (aligned from the right) equal or 1",
                       .found = fmt::format("shapes {}", shapes_str(xs)),
                       .hint = "reshape or slice the odd input; to join tensors side by side use Concatenate"});
   };
-  std::int64_t batch = None;
-  std::vector<std::int64_t> rest;  // non-batch dims, last axis first
+  std::int64_t rank = 0;
   for (const auto& x : xs) {
-    const Shape& s = x.shape();
-    if (s.rank() == 0) fail("a scalar has no batch axis");
-    if (s[0] >= 0) {
-      if (batch >= 0 && batch != s[0]) fail("batch sizes differ");
-      batch = s[0];
-    }
-    for (std::int64_t i = 1; i < s.rank(); ++i) {
-      std::size_t k = static_cast<std::size_t>(s.rank() - 1 - i);
-      std::int64_t d = s[i];
-      if (k >= rest.size()) {
-        rest.push_back(d);
-        continue;
+    if (x.rank() == 0) fail("a scalar has no batch axis");
+    rank = std::max(rank, x.rank());
+  }
+  std::vector<Shape> shapes;
+  for (const auto& x : xs) {
+    std::vector<std::int64_t> dims{x.shape()[0]};
+    dims.insert(dims.end(), static_cast<std::size_t>(rank - x.rank()), 1);
+    for (std::int64_t i = 1; i < x.rank(); ++i) dims.push_back(x.shape()[i]);
+    shapes.emplace_back(dims);
+  }
+  for (std::int64_t axis = 0; axis < rank; ++axis) {
+    std::int64_t known = None;  // the size > 1 (or, for the batch, any size) seen so far
+    for (const auto& s : shapes) {
+      const std::int64_t d = s[axis];
+      if (d < 0 || (axis > 0 && d == 1)) continue;  // unknown, or broadcasting
+      if (known >= 0 && known != d) {
+        if (axis == 0) fail("batch sizes differ");
+        fail(fmt::format("axis {} (axis -{} from the right) is {} in one and {} in another", axis, rank - axis, known,
+                         d));
       }
-      std::int64_t& r = rest[k];
-      if (d < 0 || d == 1) continue;  // unknown or broadcasting: keeps what is known
-      if (r >= 0 && r != 1 && r != d) fail(fmt::format("axis -{} is {} in one and {} in another", k + 1, r, d));
-      r = d;
+      known = d;
     }
   }
+  return shapes;
 }
 
 }  // namespace
@@ -72,13 +78,12 @@ TensorList MergeLayer::call(const TensorList& inputs, const TensorList&, bool) {
     check_input_count(inputs, exact_inputs_);
   else
     check_at_least_two(inputs, type());
-  check_broadcastable(inputs, type());
-  std::int64_t rank = 0;
-  for (const auto& x : inputs) rank = std::max(rank, x.rank());
+  const std::vector<Shape> shapes = aligned_shapes(inputs, type());
   // Lower-rank inputs get axes after the batch axis (Keras), so (B, F) meets (B, T, F) as (B, 1, F).
   TensorList xs;
-  for (Tensor x : inputs) {
-    while (x.rank() < rank) x = expand_dims(x, 1);
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    Tensor x = inputs[i];
+    while (x.rank() < shapes[i].rank()) x = expand_dims(x, 1);
     xs.push_back(x);
   }
   return {merge(xs)};

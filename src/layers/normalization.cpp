@@ -88,14 +88,16 @@ LayerNormalizationLayer::LayerNormalizationLayer(LayerNormalizationOptions optio
   if (options_.axis.empty())
     throw ValueError({.problem = "no axis to normalise over",
                       .expected = "at least one axis, e.g. {-1}",
-                      .found = "an empty axis list"});
+                      .found = "an empty axis list",
+                      .hint = "normalise over the features with axis = {-1} (the default)"});
   if (!(options_.epsilon > 0))
     throw ValueError({.problem = "epsilon must be positive",
                       .expected = "epsilon > 0 (Keras default 1e-3)",
-                      .found = fmt::format("{}", options_.epsilon)});
+                      .found = fmt::format("{}", options_.epsilon),
+                      .hint = "use a small positive epsilon such as 1e-3 (the Keras default)"});
 }
 
-void LayerNormalizationLayer::build(const std::vector<TensorSpec>& specs) {
+void LayerNormalizationLayer::on_build(const std::vector<TensorSpec>& specs) {
   built_shape_ = specs.at(0).shape;
   axes_ = feature_axes(options_.axis, built_shape_.rank(), built_shape_);
   Shape weight_shape;
@@ -138,14 +140,16 @@ BatchNormalizationLayer::BatchNormalizationLayer(BatchNormalizationOptions optio
   if (!(options_.momentum >= 0 && options_.momentum <= 1))
     throw ValueError({.problem = "momentum must be in [0, 1]",
                       .expected = "0 <= momentum <= 1 (Keras default 0.99)",
-                      .found = fmt::format("{}", options_.momentum)});
+                      .found = fmt::format("{}", options_.momentum),
+                      .hint = "use a momentum such as 0.99 (the Keras default)"});
   if (!(options_.epsilon > 0))
     throw ValueError({.problem = "epsilon must be positive",
                       .expected = "epsilon > 0 (Keras default 1e-3)",
-                      .found = fmt::format("{}", options_.epsilon)});
+                      .found = fmt::format("{}", options_.epsilon),
+                      .hint = "use a small positive epsilon such as 1e-3 (the Keras default)"});
 }
 
-void BatchNormalizationLayer::build(const std::vector<TensorSpec>& specs) {
+void BatchNormalizationLayer::on_build(const std::vector<TensorSpec>& specs) {
   built_shape_ = specs.at(0).shape;
   axis_ = feature_axes({options_.axis}, built_shape_.rank(), built_shape_)[0];
   Shape channels{built_shape_[axis_]};

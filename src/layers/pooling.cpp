@@ -14,7 +14,8 @@ GlobalPooling1DLayer::GlobalPooling1DLayer(std::string type, Pooling1DOptions op
   if (options_.data_format != "channels_last" && options_.data_format != "channels_first")
     throw ValueError({.problem = "unknown data_format",
                       .expected = "\"channels_last\" or \"channels_first\"",
-                      .found = fmt::format("\"{}\"", options_.data_format)});
+                      .found = fmt::format("\"{}\"", options_.data_format),
+                      .hint = "channels_last is (batch, time, features), channels_first (batch, features, time)"});
 }
 
 Tensor GlobalPooling1DLayer::call(const Tensor& x, const Tensor&, bool) {

@@ -41,7 +41,8 @@ void check_rate(double rate, const char* what) {
   if (!(rate >= 0.0 && rate < 1.0))  // written so that NaN fails too
     throw ValueError({.problem = fmt::format("{} must be a rate in [0, 1)", what),
                       .expected = "0 <= rate < 1",
-                      .found = fmt::format("{}", rate)});
+                      .found = fmt::format("{}", rate),
+                      .hint = "use a rate such as 0.2 (the fraction dropped); 0 disables it"});
 }
 
 // Keras's unit_forget_bias: [init(U), ones(U), init(2U)].
@@ -63,9 +64,12 @@ RNNLayer::RNNLayer(std::string type, std::int64_t units, RecurrentConfig config,
   if (units <= 0)
     throw ValueError({.problem = fmt::format("{} needs a positive number of units", this->type()),
                       .expected = "units >= 1",
-                      .found = std::to_string(units)});
+                      .found = std::to_string(units),
+                      .hint = "units is the size of the state and output, e.g. LSTM(64)"});
   check_rate(config_.dropout, "dropout");
   check_rate(config_.recurrent_dropout, "recurrent_dropout");
+  config_.activation.check("activation");
+  if (this->type() != "SimpleRNN") config_.recurrent_activation.check("recurrent_activation");
 }
 
 bool RNNLayer::fused() const {
@@ -77,7 +81,7 @@ bool RNNLayer::fused() const {
 
 std::int64_t RNNLayer::gates() const { return type() == "LSTM" ? 4 : type() == "GRU" ? 3 : 1; }
 
-void RNNLayer::build(const std::vector<TensorSpec>& specs) {
+void RNNLayer::on_build(const std::vector<TensorSpec>& specs) {
   const TensorSpec& x = specs.at(0);
   if (x.shape.rank() != 3)
     throw ShapeError({.problem = fmt::format("{} needs sequences of shape (batch, time, features)", type()),

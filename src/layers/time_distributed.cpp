@@ -10,7 +10,10 @@ TimeDistributedLayer::TimeDistributedLayer(LayerRef inner, std::string name)
     : Layer("TimeDistributed", std::move(name)), inner_(std::move(inner)) {
   LayerScope scope(this->name(), type());  // errors name the layer
   if (!inner_.ptr())
-    throw ValueError({.problem = "TimeDistributed needs a layer", .expected = "a layer", .found = "an empty handle"});
+    throw ValueError({.problem = "TimeDistributed needs a layer",
+                      .expected = "a layer",
+                      .found = "an empty handle",
+                      .hint = "wrap a layer: TimeDistributed(Dense(8))"});
   track_layer(inner_.ptr());
 }
 
@@ -30,11 +33,20 @@ Shape unfolded(std::int64_t b, std::int64_t t, const Shape& s) {
 }
 }  // namespace
 
+void TimeDistributedLayer::on_build(const std::vector<TensorSpec>& specs) {
+  const TensorSpec& x = specs.at(0);
+  if (x.shape.rank() < 3) return;  // call() raises the ShapeError naming the layer
+  // What the inner layer sees: time folded into the batch, the mask folded the same way.
+  inner_->build({TensorSpec{folded(x.shape), x.dtype, x.has_mask() ? 1 : -1}});
+}
+
 Tensor TimeDistributedLayer::call(const Tensor& x, const Tensor& mask, bool training) {
   if (x.rank() < 3)
     throw ShapeError({.problem = "TimeDistributed needs (batch, time, ...) inputs",
                       .expected = "rank >= 3",
-                      .found = x.shape().str()});
+                      .found = x.shape().str(),
+                      .hint = "TimeDistributed applies a layer at every step of a (batch, time, ...) input; call the "
+                              "layer directly on (batch, features)"});
   const std::int64_t b = x.dim(0), t = x.dim(1);
   Tensor inner_in = reshape(x.without_mask(), folded(x.shape()));
   if (mask.defined()) {

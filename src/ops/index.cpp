@@ -12,11 +12,12 @@
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/core/recording.hpp"
+#include "core/attrs.hpp"
 #include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/indices.hpp"
 #include "ops/support/mask_align.hpp"
-#include "core/attrs.hpp"
+#include "ops/support/scatter_rows.hpp"
 
 namespace lamina {
 
@@ -130,22 +131,8 @@ Tensor gather_grad(const Tensor& g, const Tensor& idx, std::int64_t ax, const Sh
     if constexpr (std::is_floating_point_v<T>) {
       const T* src = g.data<T>();
       T* dst = detail::mutable_data<T>(out);
-      with_indices(idx, [&](const auto* ip) {
-        // Threads own disjoint (outer, column) ranges, so the accumulation is race-free.
-        detail::parallel_for(outer * inner,
-                             std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(nidx, 1)),
-                             [&](std::int64_t b, std::int64_t e) {
-                               for (std::int64_t o = b / inner; o * inner < e; ++o) {
-                                 std::int64_t j0 = std::max(b, o * inner) - o * inner;
-                                 std::int64_t j1 = std::min(e, (o + 1) * inner) - o * inner;
-                                 for (std::int64_t i = 0; i < nidx; ++i) {
-                                   T* d = dst + (o * n + static_cast<std::int64_t>(ip[i])) * inner;
-                                   const T* s = src + (o * nidx + i) * inner;
-                                   for (std::int64_t j = j0; j < j1; ++j) d[j] += s[j];
-                                 }
-                               }
-                             });
-      });
+      // Repeated indices (a frequent token) are summed pairwise, in double.
+      with_indices(idx, [&](const auto* ip) { detail::scatter_add_rows(src, ip, outer, nidx, n, inner, dst); });
     }
   });
   if (recording_active())
@@ -231,16 +218,8 @@ Tensor gather_nd_grad(const Tensor& g, const Tensor& idx, std::shared_ptr<const 
     if constexpr (std::is_floating_point_v<T>) {
       const T* src = g.data<T>();
       T* dst = detail::mutable_data<T>(out);
-      // Threads own disjoint column ranges of the slice; rows accumulate in order.
-      detail::parallel_for(slice,
-                           std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(rows, 1)),
-                           [&](std::int64_t b, std::int64_t e) {
-                             for (std::int64_t r = 0; r < rows; ++r) {
-                               T* d = dst + (*flat)[static_cast<std::size_t>(r)] * slice;
-                               const T* s = src + r * slice;
-                               for (std::int64_t j = b; j < e; ++j) d[j] += s[j];
-                             }
-                           });
+      // Rows hit repeatedly are summed pairwise, in double.
+      if (slice > 0) detail::scatter_add_rows(src, flat->data(), 1, rows, ps.numel() / slice, slice, dst);
     }
   });
   if (recording_active())
@@ -429,9 +408,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   detail::set_mask(out, detail::elementwise_mask({cond, a, b}, shape));
   if (recording_active())
     record_gradient("where", {cond, ca, cb}, {out},
-                    [c = unmasked(cond), sa = a.shape(), sb = b.shape()](const TensorList& g, const Needs& needs) {
-                      return TensorList{Tensor(), needs[1] ? detail::unbroadcast(where(c, g[0], 0), sa) : Tensor(),
-                                        needs[2] ? detail::unbroadcast(where(c, 0, g[0]), sb) : Tensor()};
+                    [c = unmasked(cond), sa = a.shape(), sb = b.shape(), out](const TensorList& g, const Needs& needs) {
+                      const Tensor gv = detail::select_valid(g[0], out);  // nothing flows from masked entries
+                      return TensorList{Tensor(), needs[1] ? detail::unbroadcast(where(c, gv, 0), sa) : Tensor(),
+                                        needs[2] ? detail::unbroadcast(where(c, 0, gv), sb) : Tensor()};
                     },
                     {false, true, true});
   return out;

@@ -9,9 +9,9 @@
 // dtypes: Float32/Float64 compute in their own type; integer operands compute (and
 // return) Float32; Bool operands are a DTypeError.
 //
-// Masks (DESIGN.md section 5): an operand whose mask covers its contracted axis is
-// multiplied by its mask first (a copy, made only then), so masked entries contribute
-// nothing and receive zero gradient. The output mask is the AND of each operand's
+// Masks (DESIGN.md section 5): a masked operand has zeros selected in at its masked
+// entries first (a copy, made only then), so masked entries contribute nothing whatever
+// they hold (NaN, inf) and receive zero gradient. The output mask is the AND of each operand's
 // remaining mask -- "any valid" over the contracted axis -- placed on the output axes its
 // other axes become (batch/rows of `a`, batch/columns of `b`); a mask that covered only
 // the contracted axis leaves nothing, like a reduction over every mask axis.
@@ -29,6 +29,7 @@
 #include "lamina/core/profile.hpp"
 #include "lamina/core/recording.hpp"
 #include "lamina/ops/elementwise.hpp"
+#include "lamina/ops/mask.hpp"
 #include "lamina/ops/shape.hpp"
 #include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
@@ -310,12 +311,13 @@ ProductPlan plan_dot(const TensorSpec& as, const TensorSpec& bs) {
 
 // ---- masks -------------------------------------------------------------------------------
 
-// x in the compute dtype without its mask; multiplied by the mask (a recorded mul, so the
-// gradient is zero there) only when the mask covers the contracted axis.
-Tensor contraction_operand(const Tensor& x, const Role& r, DType dt) {
-  Tensor c = cast(x, dt).without_mask();
-  if (x.mask_rank() > r.contracted) return c * detail::mask_weights(x, dt);
-  return c;
+// x in the compute dtype without its mask, with zeros selected in at its masked entries
+// (a recorded where, so their gradient is exactly zero). Selected, not multiplied by the
+// mask: 0 * inf is NaN. Every masked entry, not only those of the contracted axis: the
+// backward multiplies the operands by the output's gradient, which is zero at masked rows.
+Tensor contraction_operand(const Tensor& x, DType dt) {
+  Tensor c = cast(x, dt);
+  return (c.has_mask() ? fill_masked(c, 0) : c).without_mask();
 }
 
 Tensor product_mask(const Tensor& a, const Tensor& b, const ProductPlan& p) {
@@ -349,7 +351,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (any_symbolic({a, b}))
     return symbolic_op("matmul", {a, b}, TensorSpec{p.out_shape, dt, p.mask_rank},
                        [](const TensorList& in) { return matmul(in[0], in[1]); });
-  Tensor ca = contraction_operand(a, p.a, dt), cb = contraction_operand(b, p.b, dt);
+  Tensor ca = contraction_operand(a, dt), cb = contraction_operand(b, dt);
   const std::int64_t k = a.shape()[a.rank() - 1];
   if (a.rank() == 1) ca = reshape(ca, Shape{1, k});
   if (b.rank() == 1) cb = reshape(cb, Shape{k, 1});
@@ -368,7 +370,7 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   if (any_symbolic({a, b}))
     return symbolic_op("dot", {a, b}, TensorSpec{p.out_shape, dt, p.mask_rank},
                        [](const TensorList& in) { return dot(in[0], in[1]); });
-  Tensor ca = contraction_operand(a, p.a, dt), cb = contraction_operand(b, p.b, dt);
+  Tensor ca = contraction_operand(a, dt), cb = contraction_operand(b, dt);
   const Shape& as = a.shape();
   const Shape& bs = b.shape();
   const std::int64_t f = as[as.rank() - 1], rows = product(as, 0, as.rank() - 1);

@@ -207,16 +207,18 @@ Tensor softmax_impl(const char* op, const Tensor& x, std::int64_t axis) {
     record_gradient(op, {cx}, {out}, [cx, out, ax, masked_axis](const TensorList& g, const std::vector<bool>&) {
       const Tensor y = out.without_mask();
       const Tensor& gy = g[0];
+      // Masked rows (a mask over other axes) hold whatever the input held there: their
+      // gradient is selected away, not multiplied, so NaN or inf padding stays out.
       if constexpr (!Log) {
-        // y (g - sum(g y)); y is exactly 0 at masked entries, so they get exactly 0.
-        return TensorList{y * (gy - sum(gy * y, ax, /*keepdims=*/true))};
+        // y (g - sum(g y)); y is exactly 0 at masked entries of the axis.
+        return TensorList{detail::select_valid(y * (gy - sum(gy * y, ax, /*keepdims=*/true)), out)};
       } else {
         Tensor p = exp(y);
-        if (!masked_axis) return TensorList{gy - p * sum(gy, ax, /*keepdims=*/true)};
+        if (!masked_axis) return TensorList{detail::select_valid(gy - p * sum(gy, ax, /*keepdims=*/true), out)};
         // Only valid entries take part (log-prob 0 at masked ones is not a real log p).
         Tensor w = detail::mask_weights(cx, y.dtype());
         Tensor gw = gy * w;
-        return TensorList{gw - p * w * sum(gw, ax, /*keepdims=*/true)};
+        return TensorList{detail::select_valid(gw - p * w * sum(gw, ax, /*keepdims=*/true), out)};
       }
     });
   return out;

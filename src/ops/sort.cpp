@@ -62,10 +62,10 @@ void require_axis(const Tensor& x, const char* op) {
                       .hint = "expand_dims(x, 0) gives it an axis"});
 }
 
-// Positions along `axis` must fit the Int32 indices.
+// Positions along `axis` must fit the Int32 indices (a tensor with no elements has none).
 void check_length(const Tensor& x, std::int64_t axis, const char* op) {
   const std::int64_t n = x.shape()[axis];
-  if (n > INT32_MAX)
+  if (n > INT32_MAX && std::find(x.shape().begin(), x.shape().end(), 0) == x.shape().end())
     throw ValueError({.op = op,
                       .problem = "the axis is too long for Int32 indices",
                       .expected = fmt::format("at most {} entries along the axis", INT32_MAX),

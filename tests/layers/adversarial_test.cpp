@@ -14,9 +14,15 @@ using ::testing::HasSubstr;
 
 namespace {
 
-// Expects `stmt` to throw ErrorType whose message names layer `who` ("layer 'x' (Dense)").
-#define EXPECT_NAMED_ERROR(stmt, ErrorType, who) \
-  EXPECT_LAMINA_ERROR(stmt, ErrorType, { EXPECT_THAT(msg, HasSubstr(who)) << msg; })
+// Expects `stmt` to throw ErrorType whose message names layer `who` ("layer 'x' (Dense)"),
+// says what was expected and found, and hints at a fix (DESIGN.md section 3).
+#define EXPECT_NAMED_ERROR(stmt, ErrorType, who)         \
+  EXPECT_LAMINA_ERROR(stmt, ErrorType, {                 \
+    EXPECT_THAT(msg, HasSubstr(who)) << msg;             \
+    EXPECT_THAT(msg, HasSubstr("expected:")) << msg;     \
+    EXPECT_THAT(msg, HasSubstr("found:")) << msg;        \
+    EXPECT_THAT(msg, HasSubstr("hint:")) << msg;         \
+  })
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -65,20 +71,37 @@ TEST(AdversarialOptions, DropoutRatesOutsideTheUnitInterval) {
 }
 
 TEST(AdversarialOptions, UnknownNamesAndModes) {
-  // A bad activation or initializer name fails while the options are made, before the
-  // layer exists, so the message names the lookup and the bad name.
-  EXPECT_LAMINA_ERROR(Dense(2, {.activation = "relux"}), lm::ValueError, {
-    EXPECT_THAT(msg, HasSubstr("relux"));
-    EXPECT_THAT(msg, HasSubstr("activations::get"));
+  // A bad activation name fails when the layer is constructed: the message names the
+  // layer, the option, the known names and the nearest one (issue 8, bug 7).
+  EXPECT_LAMINA_ERROR(Dense(2, {.activation = "relux", .name = "dense_act"}), lm::ValueError, {
+    EXPECT_THAT(msg, HasSubstr("layer 'dense_act' (Dense): unknown activation 'relux' for option 'activation'"));
+    EXPECT_THAT(msg, HasSubstr("one of linear, relu, tanh"));
+    EXPECT_THAT(msg, HasSubstr("hint: did you mean 'relu'?"));
   });
+  EXPECT_LAMINA_ERROR(Activation("sigmoud", "act_typo"), lm::ValueError, {
+    EXPECT_THAT(msg, HasSubstr("layer 'act_typo' (Activation)"));
+    EXPECT_THAT(msg, HasSubstr("did you mean 'sigmoid'?"));
+  });
+  // An initializer name fails while the options are made, naming the lookup.
   EXPECT_LAMINA_ERROR(Dense(2, {.kernel_initializer = "glorot_unifrom"}), lm::ValueError, {
     EXPECT_THAT(msg, HasSubstr("glorot_unifrom"));
     EXPECT_THAT(msg, HasSubstr("initializers::get"));
+    EXPECT_THAT(msg, HasSubstr("hint: did you mean 'glorot_uniform'?"));
   });
-  // RNN activations are ActivationSpecs too: checked when the option is given, as Dense's.
+  // RNN activations are ActivationSpecs too, checked in the constructor like Dense's.
   EXPECT_LAMINA_ERROR(LSTM(2, {.activation = "nope", .name = "lstm_act"}), lm::ValueError, {
-    EXPECT_THAT(msg, HasSubstr("unknown activation 'nope'"));
-    EXPECT_THAT(msg, HasSubstr("activations::get"));
+    EXPECT_THAT(msg, HasSubstr("layer 'lstm_act' (LSTM): unknown activation 'nope'"));
+    EXPECT_THAT(msg, HasSubstr("hint:"));
+  });
+  EXPECT_LAMINA_ERROR(GRU(2, {.recurrent_activation = "hard_sigmod", .name = "gru_ract"}), lm::ValueError, {
+    EXPECT_THAT(msg, HasSubstr("layer 'gru_ract' (GRU): unknown activation 'hard_sigmod' for option "
+                               "'recurrent_activation'"));
+    EXPECT_THAT(msg, HasSubstr("did you mean 'hard_sigmoid'?"));
+  });
+  // Looked up directly, the error names the lookup.
+  EXPECT_LAMINA_ERROR(lm::activations::get("tanhh"), lm::ValueError, {
+    EXPECT_THAT(msg, HasSubstr("op 'activations::get'"));
+    EXPECT_THAT(msg, HasSubstr("did you mean 'tanh'?"));
   });
   // An empty name means linear, as Keras's activation=None.
   EXPECT_EQ(GRU(2, {.recurrent_activation = ""})->get_config()["recurrent_activation"], "linear");
@@ -155,6 +178,14 @@ TEST(AdversarialOptions, RepeatVectorZeroGivesAnEmptyTimeAxis) {
 }
 
 // ---- wrong rank or dtype ------------------------------------------------------------------
+
+TEST(AdversarialInputs, InputWithANegativeDimension) {
+  EXPECT_LAMINA_ERROR(lm::Input({-3, 4}), lm::ShapeError, {
+    EXPECT_THAT(msg, HasSubstr("op 'Input'"));
+    EXPECT_THAT(msg, HasSubstr("found:    (-3, 4)"));
+    EXPECT_THAT(msg, HasSubstr("hint: use lm::None"));
+  });
+}
 
 TEST(AdversarialInputs, EmbeddingIds) {
   Embedding e(5, 2, {.name = "emb_ids"});
@@ -546,21 +577,29 @@ TEST(AdversarialLambda, OtherBatchSizeOrDType) {
   auto i = to_int(lm::tensor({{1.5f, 2.5f}}));
   EXPECT_EQ(i.dtype(), lm::Int32);
   EXPECT_VALUES(i, {1, 2});
-  // A dtype that changes with the data is a DTypeError, a shape that changes a ShapeError.
+  // Data through a traced call whose dtype or shape differs from the inferred spec: a
+  // DTypeError or a ShapeError. (Eager calls alone just run the function, as in Keras.)
   Lambda flaky_dtype([](const lm::Tensor& x) { return x.dim(0) == 5 ? lm::cast(x, lm::Int32) : x; },
                      {.name = "lam_flaky_dtype"});
-  flaky_dtype(lm::ones({2, 2}));
-  EXPECT_NAMED_ERROR(flaky_dtype(lm::ones({5, 2})), lm::DTypeError, "layer 'lam_flaky_dtype' (Lambda)");
+  auto replay_dtype = flaky_dtype(lm::Input({2})).node()->replay;
+  replay_dtype({lm::ones({2, 2})});
+  EXPECT_NAMED_ERROR(replay_dtype({lm::ones({5, 2})}), lm::DTypeError, "layer 'lam_flaky_dtype' (Lambda)");
+  // A fresh Lambda called only eagerly just runs the function.
+  Lambda eager_dtype([](const lm::Tensor& x) { return x.dim(0) == 5 ? lm::cast(x, lm::Int32) : x; });
+  eager_dtype(lm::ones({2, 2}));
+  EXPECT_EQ(eager_dtype(lm::ones({5, 2})).dtype(), lm::Int32);
   Lambda flaky_batch(
       [](const lm::Tensor& x) {
         return x.dim(0) == 5 ? lm::ones({4, 2, 2}) : x;
       },
       {.name = "lam_flaky_batch"});
-  flaky_batch(lm::ones({2, 2}));
-  EXPECT_NAMED_ERROR(flaky_batch(lm::ones({5, 2})), lm::ShapeError, "layer 'lam_flaky_batch' (Lambda)");
-  // Probes differing only in dtype.
-  Lambda probe_dtype([](const lm::Tensor& x) { return x.dim(0) == 3 ? lm::cast(x, lm::Float64) : x; },
-                     {.name = "lam_probe_dtype"});
+  auto replay_batch = flaky_batch(lm::Input({2})).node()->replay;
+  replay_batch({lm::ones({2, 2})});
+  EXPECT_NAMED_ERROR(replay_batch({lm::ones({5, 2})}), lm::ShapeError, "layer 'lam_flaky_batch' (Lambda)");
+  // Probes (the fallback for functions that need values) differing only in dtype.
+  Lambda probe_dtype(
+      [](const lm::Tensor& x) { return lm::sum(x) > -1e9 && x.dim(0) == 3 ? lm::cast(x, lm::Float64) : x; },
+      {.name = "lam_probe_dtype"});
   EXPECT_NAMED_ERROR(probe_dtype(lm::Input({2})), lm::DTypeError, "layer 'lam_probe_dtype' (Lambda)");
   // Empty batches go through the function too.
   Lambda twice([](const lm::Tensor& x) { return x * 2.f; });
@@ -714,6 +753,59 @@ TEST(AdversarialInputs, OddButValidDTypes) {
   EXPECT_VALUES(m, {0, 0, 1, 2});
   auto ln = LayerNormalization({.epsilon = 1e-6})(lm::tensor({{1, 3}}));
   EXPECT_VALUES(ln, {-1, 1}, 1e-5);
+}
+
+// ---- the sequence layers of issue 8 ------------------------------------------------------
+
+TEST(AdversarialSequenceLayers, BadOptions) {
+  EXPECT_NAMED_ERROR(Conv1D(-1, 3, {.name = "adv_conv_f"}), lm::ValueError, "layer 'adv_conv_f' (Conv1D)");
+  EXPECT_NAMED_ERROR(Conv1D(2, 3, {.dilation_rate = 0, .name = "adv_conv_d"}), lm::ValueError,
+                     "layer 'adv_conv_d' (Conv1D)");
+  EXPECT_NAMED_ERROR(Conv1D(2, 3, {.groups = 0, .name = "adv_conv_g"}), lm::ValueError, "layer 'adv_conv_g' (Conv1D)");
+  EXPECT_NAMED_ERROR(Conv1D(2, 3, {.dilation_rate = std::int64_t{1} << 62, .name = "adv_conv_span"}), lm::ValueError,
+                     "layer 'adv_conv_span' (Conv1D)");
+  EXPECT_NAMED_ERROR(Conv1D(2, 3, {.data_format = "NWC", .name = "adv_conv_df"}), lm::ValueError,
+                     "layer 'adv_conv_df' (Conv1D)");
+  EXPECT_NAMED_ERROR(AveragePooling1D(-2, {.name = "adv_ap"}), lm::ValueError, "layer 'adv_ap' (AveragePooling1D)");
+  EXPECT_NAMED_ERROR(SpatialDropout1D(kNaN, {.name = "adv_sd"}), lm::ValueError, "layer 'adv_sd' (SpatialDropout1D)");
+  EXPECT_NAMED_ERROR(GaussianNoise(kNaN, {.name = "adv_gn"}), lm::ValueError, "layer 'adv_gn' (GaussianNoise)");
+  EXPECT_NAMED_ERROR(GaussianNoise(std::numeric_limits<double>::infinity(), {.name = "adv_gn_inf"}), lm::ValueError,
+                     "layer 'adv_gn_inf' (GaussianNoise)");
+  EXPECT_NAMED_ERROR(Permute({}, "adv_perm"), lm::ValueError, "layer 'adv_perm' (Permute)");
+  EXPECT_NAMED_ERROR(Permute({1, 3}, "adv_perm_gap"), lm::ValueError, "layer 'adv_perm_gap' (Permute)");
+  EXPECT_NAMED_ERROR(UpSampling1D(-1, "adv_up"), lm::ValueError, "layer 'adv_up' (UpSampling1D)");
+  EXPECT_NAMED_ERROR(Cropping1D({0, -3}, "adv_crop"), lm::ValueError, "layer 'adv_crop' (Cropping1D)");
+}
+
+TEST(AdversarialSequenceLayers, BadInputs) {
+  EXPECT_NAMED_ERROR(Conv1D(2, 3, {.name = "adv_conv_rank"})(lm::ones({2, 3, 4, 5})), lm::ShapeError,
+                     "layer 'adv_conv_rank' (Conv1D)");
+  EXPECT_NAMED_ERROR(Conv1D(2, 3, {.name = "adv_conv_bool"})(lm::ones({2, 3, 4}, lm::Bool)), lm::DTypeError,
+                     "layer 'adv_conv_bool' (Conv1D)");
+  EXPECT_NAMED_ERROR(Conv1D(2, 3, {.data_format = "channels_first", .name = "adv_conv_cf_mask"})(
+                         lm::ones({2, 4, 5}).with_mask(lm::ones({2, 4}, lm::Bool))),
+                     lm::MaskError, "layer 'adv_conv_cf_mask' (Conv1D)");
+  // A kernel longer than the (symbolic) sequence: zero steps, not an error.
+  EXPECT_EQ(Conv1D(2, 9)(lm::Input({4, 3})).spec().str(), "float32 (None, 0, 2)");
+  // Huge strides or dilation: the arithmetic must not overflow.
+  EXPECT_SHAPE(Conv1D(1, 2, {.strides = std::numeric_limits<std::int64_t>::max()})(lm::ones({1, 5, 1})),
+               lm::Shape({1, 1, 1}));
+  EXPECT_SHAPE(MaxPooling1D(2, {.strides = std::numeric_limits<std::int64_t>::max(), .padding = "same"})(
+                   lm::ones({1, 5, 1})),
+               lm::Shape({1, 1, 1}));
+  EXPECT_NAMED_ERROR(UpSampling1D(std::int64_t{1} << 62, "adv_up_huge")(lm::ones({1, 8, 1})), lm::ShapeError,
+                     "layer 'adv_up_huge' (UpSampling1D)");
+  EXPECT_NAMED_ERROR(UpSampling1D(std::int64_t{1} << 40, "adv_up_big")(lm::ones({1, 8, 1})), lm::ValueError,
+                     "layer 'adv_up_big' (UpSampling1D)");
+  // Empty batches and sequences go through.
+  EXPECT_SHAPE(Conv1D(2, 2, {.padding = "same"})(lm::ones({0, 4, 3})), lm::Shape({0, 4, 2}));
+  EXPECT_SHAPE(Conv1D(2, 2, {.padding = "causal"})(lm::ones({2, 0, 3})), lm::Shape({2, 0, 2}));
+  EXPECT_SHAPE(AveragePooling1D(2, {.padding = "same"})(lm::ones({2, 0, 3})), lm::Shape({2, 0, 3}));
+  EXPECT_SHAPE(UpSampling1D(2)(lm::ones({2, 0, 3})), lm::Shape({2, 0, 3}));
+  EXPECT_SHAPE(ZeroPadding1D({1, 1})(lm::ones({0, 2, 3})), lm::Shape({0, 4, 3}));
+  auto empty_masked = lm::ones({2, 0, 3}).with_mask(lm::ones({2, 0}, lm::Bool));
+  EXPECT_MASK(Conv1D(2, 2, {.padding = "same"})(empty_masked), lm::Shape({2, 0}), {});
+  EXPECT_MASK(MaxPooling1D()(empty_masked), lm::Shape({2, 0}), {});
 }
 
 }  // namespace

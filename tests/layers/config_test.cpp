@@ -22,7 +22,7 @@ lm::Tensor masked_sequences() {
 class ScaleLayer : public lm::Layer {
  public:
   explicit ScaleLayer(double factor, std::string name = "") : Layer("CfgScale", std::move(name)), factor_(factor) {}
-  void build(const std::vector<lm::TensorSpec>& specs) override {
+  void on_build(const std::vector<lm::TensorSpec>& specs) override {
     const lm::Shape& s = specs.at(0).shape;
     offset_ = add_weight("offset", lm::Shape{s[s.rank() - 1]}, lm::initializers::random_normal());
   }
@@ -179,6 +179,28 @@ std::vector<Case> builtin_cases() {
       {seqs, normal({2, 4, 6}, 19), normal({2, 4, 2}, 20)});
   // Without a seed its weights come from the global stream, so the copy's differ until assigned.
   add(MultiHeadAttention(3, 2, {.use_bias = false, .name = "cfg_mha_unseeded"}), {seqs, normal({2, 5, 4}, 23)});
+  add(Conv1D(6, 3,
+             {.strides = 2,
+              .padding = "causal",
+              .dilation_rate = 2,
+              .groups = 3,
+              .activation = "relu",
+              .kernel_initializer = "he_uniform",
+              .bias_initializer = "random_normal",
+              .name = "cfg_conv1d"}),
+      {normal({2, 7, 6}, 25).with_mask(lm::tensor({{true, true, true, true, true, false, false},
+                                                   {true, true, true, true, true, true, true}}))});
+  add(Conv1D(2, 2, {.padding = "same", .data_format = "channels_first", .use_bias = false, .name = "cfg_conv1d_cf"}),
+      {normal({2, 3, 5}, 26)});
+  add(MaxPooling1D(3, {.strides = 1, .padding = "same", .name = "cfg_max_pool"}), {seqs});
+  add(AveragePooling1D(2, {.data_format = "channels_first", .name = "cfg_avg_pool"}), {normal({2, 3, 5}, 27)});
+  add(SpatialDropout1D(0.3, {.seed = 5, .name = "cfg_spatial_dropout"}), {seqs});
+  add(GaussianNoise(0.2, {.seed = 6, .name = "cfg_gaussian_noise"}), {seqs});
+  add(Identity("cfg_identity"), {seqs});
+  add(Permute({2, 1}, "cfg_permute"), {seqs});
+  add(Cropping1D({1, 2}, "cfg_cropping"), {seqs});
+  add(ZeroPadding1D({2, 1}, "cfg_zero_padding"), {seqs});
+  add(UpSampling1D(3, "cfg_up_sampling"), {seqs});
   add(LayerNormalization({.axis = {1, 2},
                           .epsilon = 1e-2,
                           .center = false,
@@ -200,10 +222,11 @@ std::vector<Case> builtin_cases() {
 
 // clang-format off
 const std::vector<std::string> kBuiltinTypes = {
-    "Activation", "Add", "Attention", "Average", "BatchNormalization", "Bidirectional", "Concatenate",
-    "Dense", "Dropout", "Embedding", "Flatten", "GRU", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
-    "LSTM", "Lambda", "LayerNormalization", "Masking", "Maximum", "Minimum", "MultiHeadAttention",
-    "Multiply", "RepeatVector", "Reshape", "SimpleRNN", "Subtract", "TimeDistributed"};
+    "Activation", "Add", "Attention", "Average", "AveragePooling1D", "BatchNormalization", "Bidirectional",
+    "Concatenate", "Conv1D", "Cropping1D", "Dense", "Dropout", "Embedding", "Flatten", "GRU", "GaussianNoise",
+    "GlobalAveragePooling1D", "GlobalMaxPooling1D", "Identity", "LSTM", "Lambda", "LayerNormalization", "Masking",
+    "MaxPooling1D", "Maximum", "Minimum", "MultiHeadAttention", "Multiply", "Permute", "RepeatVector", "Reshape",
+    "SimpleRNN", "SpatialDropout1D", "Subtract", "TimeDistributed", "UpSampling1D", "ZeroPadding1D"};
 // clang-format on
 
 }  // namespace
@@ -281,17 +304,21 @@ TEST(LayerFromConfig, ConfigMustBeAnObjectWithAType) {
                       { EXPECT_THAT(msg, HasSubstr("'type': 3 (number)")); });
 }
 
-TEST(LayerFromConfig, MissingFieldIsNamed) {
+TEST(LayerFromConfig, MissingRequiredFieldIsNamed) {
   lm::Json config = Dense(4, {.name = "cfg_missing"})->get_config();
-  config.erase("use_bias");
+  config.erase("units");  // no default: required
   EXPECT_LAMINA_ERROR(layer_from_config(config), lm::ValueError, {
     EXPECT_THAT(msg, HasSubstr("layer_from_config(Dense 'cfg_missing')"));
-    EXPECT_THAT(msg, HasSubstr("the Dense config is missing field 'use_bias'"));
+    EXPECT_THAT(msg, HasSubstr("the Dense config is missing field 'units'"));
+    EXPECT_THAT(msg, HasSubstr("hint:"));
   });
-  config = Dense(4)->get_config();
+  // Fields with a default take it: trainable is true, use_bias the Dense default.
+  config = Dense(4, {.use_bias = false})->get_config();
   config.erase("trainable");
-  EXPECT_LAMINA_ERROR(layer_from_config(config), lm::ValueError,
-                      { EXPECT_THAT(msg, HasSubstr("the Dense config is missing field 'trainable'")); });
+  config.erase("use_bias");
+  lm::LayerRef d = layer_from_config(config);
+  EXPECT_TRUE(d->trainable());
+  EXPECT_EQ(d->get_config()["use_bias"], true);
 }
 
 TEST(LayerFromConfig, MistypedFieldsAreNamed) {

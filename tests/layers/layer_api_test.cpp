@@ -60,6 +60,47 @@ TEST(LayerApi, WeightsAreNamedVariablesCreatedOnFirstCall) {
   EXPECT_EQ(d->non_trainable_weights().size(), 2u);
 }
 
+// Issue 8, bug 5: building explicitly is building. Before, build() created the weights but
+// left built() false, so the first call built again and a Dense had 4 weights.
+TEST(LayerApi, ExplicitBuildIsTheSameAsBuildingOnFirstCall) {
+  lm::clear_session();
+  Dense d(4);
+  d->build({lm::TensorSpec{lm::Shape{lm::None, 3}}});
+  EXPECT_TRUE(d->built());
+  ASSERT_EQ(d->weights().size(), 2u);
+  const lm::Tensor kernel = d->kernel().value();
+  auto y = d(lm::ones({2, 3}));
+  ASSERT_EQ(d->weights().size(), 2u);  // one set of weights
+  EXPECT_EQ(d->kernel().value().id(), kernel.id());
+  EXPECT_SHAPE(y, lm::Shape({2, 4}));
+  d->build({lm::TensorSpec{lm::Shape{lm::None, 3}}});  // a second build does nothing
+  EXPECT_EQ(d->weights().size(), 2u);
+  // Symbolic calls after an explicit build too; and wrappers build their inner layers.
+  LSTM lstm(2);
+  lstm->build({lm::TensorSpec{lm::Shape{lm::None, 5, 3}}});
+  lstm(lm::Input({5, 3}));
+  EXPECT_EQ(lstm->weights().size(), 3u);
+  Dense inner(2);
+  TimeDistributed td(inner);
+  td->build({lm::TensorSpec{lm::Shape{lm::None, 5, 3}}});
+  EXPECT_TRUE(td->built());
+  EXPECT_TRUE(inner->built());
+  EXPECT_EQ(inner->kernel().shape(), lm::Shape({3, 2}));
+  td(lm::ones({2, 5, 3}));
+  EXPECT_EQ(td->weights().size(), 2u);
+  Bidirectional bi(GRU(2));
+  bi->build({lm::TensorSpec{lm::Shape{lm::None, 4, 3}}});
+  EXPECT_TRUE(bi->forward_layer()->built());
+  EXPECT_TRUE(bi->backward_layer()->built());
+  bi(lm::ones({1, 4, 3}));
+  EXPECT_EQ(bi->weights().size(), 6u);
+  // Build errors name the layer, also when build() is called directly.
+  Dense bad(3, {.name = "explicit_bad"});
+  EXPECT_LAMINA_ERROR(bad->build({lm::TensorSpec{lm::Shape{lm::None, lm::None}}}), lm::ShapeError,
+                      { EXPECT_THAT(msg, HasSubstr("layer 'explicit_bad' (Dense)")); });
+  EXPECT_FALSE(bad->built());
+}
+
 TEST(LayerApi, Seed004MaskedLayerWithExplicitMask) {
   auto layer = lm::make_layer<MaskedLayer>();
   auto input = lm::tensor({{1.f, 2.f, 3.f}, {4.f, 5.f, 0.f}, {6.f, 0.f, 0.f}});

@@ -181,6 +181,10 @@ TEST(Scatter, BadInput) {
   EXPECT_OP_ERROR(lm::scatter(lm::tensor({{0}}), lm::tensor({1.f}), {lm::None}), lm::ShapeError, "scatter");
   EXPECT_OP_ERROR(lm::scatter(lm::tensor({{0}}), lm::tensor({1.f}), {-3}), lm::ShapeError, "scatter");
   EXPECT_OP_ERROR(lm::scatter(lm::Tensor(), lm::tensor({1.f}), {3}), lm::ValueError, "scatter");
+  // An output whose element count overflows int64: a typed error, not a wrapped allocation.
+  const std::int64_t big = std::int64_t{1} << 40;
+  EXPECT_LAMINA_ERROR(lm::scatter(lm::zeros({0, 1}, lm::Int32), lm::zeros({0, big}), {big, big}), lm::Error,
+                      { EXPECT_THAT(msg, HasSubstr("op 'scatter'")); });
   EXPECT_OP_ERROR(lm::scatter_add(lm::zeros({3}), lm::tensor({{3}}), lm::tensor({1.f})), lm::ValueError, "scatter_add");
   EXPECT_OP_ERROR(lm::scatter_add(lm::zeros({3}), lm::tensor({{0}}), lm::tensor({{1.f}})), lm::ShapeError,
                   "scatter_add");

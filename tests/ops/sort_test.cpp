@@ -186,6 +186,13 @@ TEST(Sort, SymbolicSpecZeroSizeAndBadInput) {
   EXPECT_OP_ERROR(lm::sort(lm::ones({2, 3}), 2), lm::ShapeError, "sort");
   EXPECT_OP_ERROR(lm::argsort(lm::ones({2, 3}), -3), lm::ShapeError, "argsort");
   EXPECT_OP_ERROR(lm::sort(lm::Tensor()), lm::ValueError, "sort");
+  // An axis longer than Int32 indices reach (checked on the spec, before any data).
+  const std::int64_t huge = std::int64_t{1} << 33;
+  auto s_huge = lm::placeholder({lm::Shape{lm::None, huge}, lm::Float32, -1});
+  EXPECT_OP_ERROR(lm::argsort(s_huge), lm::ValueError, "argsort");
+  EXPECT_OP_ERROR(lm::top_k(s_huge, 2), lm::ValueError, "top_k");
+  // ... but with no elements there is nothing to index.
+  EXPECT_SHAPE(lm::argsort(lm::zeros({0, huge}), 1), lm::Shape({0, huge}));
 }
 
 // ---- top_k -----------------------------------------------------------------------------------

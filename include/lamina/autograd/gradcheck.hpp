@@ -20,8 +20,9 @@ struct GradcheckResult {
 };
 
 // Checks d sum(f(inputs) * r) / d inputs for a fixed random r, where every floating input
-// is converted to float64 first. Inputs keep their masks. Integer/Bool inputs are passed
-// through unchanged and not checked.
+// is converted to float64 first and the sum runs over the valid entries of f(inputs)
+// (masked entries are ignored whatever they hold). Inputs keep their masks. Integer/Bool
+// inputs are passed through unchanged and not checked.
 GradcheckResult gradcheck(const std::function<Tensor(const TensorList&)>& f, const TensorList& inputs,
                           const GradcheckOptions& options = {});
 

@@ -2,6 +2,7 @@
 // Activation functions, by Keras name or as any callable.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "lamina/core/tensor.hpp"
 
@@ -31,13 +32,18 @@ Tensor relu6(const Tensor& x);         // min(max(x, 0), 6)
 Tensor leaky_relu(const Tensor& x);    // x if x > 0 else 0.2 x (Keras 3's default slope)
 Tensor mish(const Tensor& x);          // x * tanh(softplus(x))
 Tensor log_sigmoid(const Tensor& x);   // -softplus(-x), stable for large |x|
-// By name; ValueError listing the known names otherwise.
+// By name; ValueError listing the known names (and the nearest one) otherwise.
 ActivationFn get(const std::string& name);
+// The known names, in Keras's spelling.
+std::vector<std::string> names();
 }  // namespace activations
 
 // An activation given by name ("relu") or as a callable; remembers its name for configs.
 // An empty callable (a default std::function, a null pointer) is a ValueError here rather
-// than std::bad_function_call at the first call.
+// than std::bad_function_call at the first call. An unknown name is kept until check(),
+// which the layers taking an activation call in their constructors -- so the ValueError
+// names the layer being constructed ("layer 'dense' (Dense)"), the option, the known names
+// and the nearest one. Calling an unchecked unknown activation raises the same error.
 class ActivationSpec {
  public:
   ActivationSpec(const char* name) : ActivationSpec(std::string(name)) {}
@@ -48,7 +54,12 @@ class ActivationSpec {
     if (!fn_) reject_empty();
   }
 
-  Tensor operator()(const Tensor& x) const { return fn_(x); }
+  Tensor operator()(const Tensor& x) const {
+    if (!fn_) check();
+    return fn_(x);
+  }
+  // ValueError when the name is unknown; `option` is how the layer calls it ("activation").
+  void check(const std::string& option = "activation") const;
   const std::string& name() const { return name_; }
   bool is_linear() const { return by_name_ && name_ == "linear"; }
   // Given by name (a built-in), not as a callable -- whatever name the callable was given.

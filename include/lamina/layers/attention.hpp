@@ -39,7 +39,7 @@ struct AttentionOptions {
 class AttentionLayer : public Layer {
  public:
   explicit AttentionLayer(AttentionOptions options = {});
-  void build(const std::vector<TensorSpec>& input_specs) override;
+  void on_build(const std::vector<TensorSpec>& input_specs) override;
   TensorList call(const TensorList& inputs, const TensorList& masks, bool training) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;
@@ -82,7 +82,7 @@ struct MultiHeadAttentionOptions {
 class MultiHeadAttentionLayer : public Layer {
  public:
   MultiHeadAttentionLayer(std::int64_t num_heads, std::int64_t key_dim, MultiHeadAttentionOptions options = {});
-  void build(const std::vector<TensorSpec>& input_specs) override;
+  void on_build(const std::vector<TensorSpec>& input_specs) override;
   TensorList call(const TensorList& inputs, const TensorList& masks, bool training) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;

@@ -30,6 +30,7 @@ struct BidirectionalOptions {
 class BidirectionalLayer : public Layer {
  public:
   BidirectionalLayer(LayerHandle<RNNLayer> layer, BidirectionalOptions options = {});
+  void on_build(const std::vector<TensorSpec>& input_specs) override;  // builds both directions
   TensorList call(const TensorList& inputs, const TensorList& masks, bool training) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;

@@ -17,7 +17,7 @@ struct DenseOptions {
 class DenseLayer : public Layer {
  public:
   DenseLayer(std::int64_t units, DenseOptions options = {});
-  void build(const std::vector<TensorSpec>& input_specs) override;
+  void on_build(const std::vector<TensorSpec>& input_specs) override;
   Tensor call(const Tensor& x, const Tensor& mask, bool training) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;

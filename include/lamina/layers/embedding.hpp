@@ -15,7 +15,7 @@ struct EmbeddingOptions {
 class EmbeddingLayer : public Layer {
  public:
   EmbeddingLayer(std::int64_t input_dim, std::int64_t output_dim, EmbeddingOptions options = {});
-  void build(const std::vector<TensorSpec>& input_specs) override;
+  void on_build(const std::vector<TensorSpec>& input_specs) override;
   Tensor call(const Tensor& ids, const Tensor& mask, bool training) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;

@@ -1,13 +1,21 @@
 #pragma once
 // Lambda: a layer from a function of tensors (DESIGN.md section 7).
 //
-// At build time the function runs on small probe tensors, twice, with different sizes for
-// the unknown dims, to infer the output shape and dtype (dims that change between the
-// probes are unknown). A declared output_shape (without the batch dim, as in Keras) that
-// disagrees is a ShapeError right there, before any data. A function that returns an
-// undefined tensor (the analogue of Python's None) raises ValueError naming the layer and
-// the input shape; later calls are checked against the inferred spec. Masks flow through
-// the function's ops by the usual rules; `.mask` overrides them.
+// On concrete tensors the function simply runs on the data, as Keras does eagerly: a
+// function that captures constants sized for the real batch works.
+//
+// On symbolic inputs the output spec is inferred by tracing: the function runs on the
+// symbolic tensors themselves, and every op in it infers its spec, so the result is exact
+// (a size the data decides, such as boolean_mask's count, is None). Only when tracing
+// raises -- the function needs values, e.g. `if (lm::sum(x) > 0)` -- does Lamina fall back
+// to running it on small probe tensors, twice with different sizes for the unknown dims
+// (dims that change between the probes are unknown). A declared output_shape (without the
+// batch dim, as in Keras) that disagrees is a ShapeError right there, before any data; on
+// concrete calls it is checked against what the function returns. A function that returns
+// an undefined tensor (the analogue of Python's None) raises ValueError naming the layer
+// and the input shape. When a symbolic call's graph runs on data, the result is checked
+// against the spec inferred for it. Masks flow through the function's ops by the usual
+// rules; `.mask` overrides them.
 //
 // A function cannot be written into a config, so a Lambda that should be rebuildable
 // (layer_from_config) is made from a registered name:
@@ -62,27 +70,33 @@ class LambdaLayer : public Layer {
   LambdaLayer(LambdaListFn fn, LambdaOptions options);
   // The function registered under `function_name` (recorded in the config).
   LambdaLayer(const std::string& function_name, LambdaOptions options);
-  void build(const std::vector<TensorSpec>& input_specs) override;
   std::vector<TensorSpec> compute_output_spec(const std::vector<TensorSpec>& input_specs) override;
   TensorList call(const TensorList& inputs, const TensorList& masks, bool training) override;
   std::optional<TensorList> compute_mask(const TensorList& inputs, const TensorList& masks) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;
-  // The spec inferred by probing (batch dim unknown).
-  const std::optional<TensorSpec>& inferred_spec() const { return inferred_; }
+  // The spec inferred for the latest symbolic call (nullopt before any).
+  std::optional<TensorSpec> inferred_spec() const;
   // The registered name of the function, or "" when it was given as a callable.
   const std::string& function_name() const { return function_name_; }
 
  private:
+  // The output spec for symbolic inputs of `input_specs`: traced, or probed as a fallback.
   TensorSpec infer(const std::vector<TensorSpec>& input_specs);
+  TensorSpec probe_spec(const std::vector<TensorSpec>& input_specs);
   Tensor invoke(const TensorList& inputs) const;  // fn_, other exceptions than lamina's made ValueErrors
   Tensor run(const TensorList& inputs) const;     // invoke, and an undefined result is a ValueError
+  void check_declared(const Shape& out, const std::string& input) const;
+
+  struct Inference {
+    std::vector<TensorSpec> inputs;
+    TensorSpec output;
+  };
 
   LambdaListFn fn_;
   std::string function_name_;
   LambdaOptions options_;
-  std::vector<TensorSpec> built_for_;
-  std::optional<TensorSpec> inferred_;
+  std::vector<Inference> inferred_;  // one per distinct symbolic input layout seen
 };
 
 class Lambda : public LayerHandle<LambdaLayer> {

@@ -1,8 +1,9 @@
 #pragma once
 // Layer: the base of every layer, built-in or custom (DESIGN.md sections 5 and 7).
 //
-// A layer has a unique name ("lstm", "lstm_1", ...), creates its weights in build() on
-// its first call, and implements call(). operator() runs the call protocol:
+// A layer has a unique name ("lstm", "lstm_1", ...), is built once -- by build(specs), or
+// on its first call -- creating its weights in on_build(), and implements call().
+// operator() runs the call protocol:
 //   - pushes the error context, so errors name the layer ("layer 'lstm' (LSTM)");
 //   - hands the input mask to call(): explicitly as `mask`, and attached to the input, so
 //     ops inside call() carry it along by the mask rules;
@@ -65,9 +66,14 @@ class Layer : public std::enable_shared_from_this<Layer> {
   // unless a layer overrides it, as Lambda does).
   virtual std::vector<TensorSpec> compute_output_spec(const std::vector<TensorSpec>& input_specs);
 
+  // Builds the layer for these input specs (the batch dim may be unknown): runs on_build()
+  // and marks the layer built, exactly as the first call does. Later builds do nothing, so
+  // the layer keeps one set of weights. (final: a subclass creates its weights in on_build.)
+  virtual void build(const std::vector<TensorSpec>& input_specs) final;
+
   // ---- what subclasses implement ----
-  // Creates weights from the input specs (batch dim unknown). Called once, before the first call.
-  virtual void build(const std::vector<TensorSpec>& input_specs) {}
+  // Creates weights from the input specs. Called once, by build() or before the first call.
+  virtual void on_build(const std::vector<TensorSpec>& input_specs) {}
   // Single input, single output. `mask` is the input's mask (undefined if none).
   virtual Tensor call(const Tensor& input, const Tensor& mask, bool training);
   // Several inputs or outputs; the default forwards a single input to the version above.

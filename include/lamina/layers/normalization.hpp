@@ -48,7 +48,7 @@ struct LayerNormalizationOptions {
 class LayerNormalizationLayer : public Layer {
  public:
   explicit LayerNormalizationLayer(LayerNormalizationOptions options = {});
-  void build(const std::vector<TensorSpec>& input_specs) override;
+  void on_build(const std::vector<TensorSpec>& input_specs) override;
   Tensor call(const Tensor& x, const Tensor& mask, bool training) override;
   std::optional<TensorList> compute_mask(const TensorList& inputs, const TensorList& masks) override { return masks; }
   bool supports_masking() const override { return true; }
@@ -85,7 +85,7 @@ struct BatchNormalizationOptions {
 class BatchNormalizationLayer : public Layer {
  public:
   explicit BatchNormalizationLayer(BatchNormalizationOptions options = {});
-  void build(const std::vector<TensorSpec>& input_specs) override;
+  void on_build(const std::vector<TensorSpec>& input_specs) override;
   Tensor call(const Tensor& x, const Tensor& mask, bool training) override;
   std::optional<TensorList> compute_mask(const TensorList& inputs, const TensorList& masks) override { return masks; }
   bool supports_masking() const override { return true; }

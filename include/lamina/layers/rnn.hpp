@@ -103,7 +103,7 @@ struct GRUOptions {
 class RNNLayer : public Layer {
  public:
   RNNLayer(std::string type, std::int64_t units, RecurrentConfig config, std::string name);
-  void build(const std::vector<TensorSpec>& input_specs) override;
+  void on_build(const std::vector<TensorSpec>& input_specs) override;
   TensorList call(const TensorList& inputs, const TensorList& masks, bool training) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;

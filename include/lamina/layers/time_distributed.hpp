@@ -9,6 +9,7 @@ namespace lamina::layers {
 class TimeDistributedLayer : public Layer {
  public:
   explicit TimeDistributedLayer(LayerRef inner, std::string name = "");
+  void on_build(const std::vector<TensorSpec>& input_specs) override;  // builds the inner layer
   Tensor call(const Tensor& x, const Tensor& mask, bool training) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;

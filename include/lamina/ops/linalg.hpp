@@ -4,9 +4,11 @@
 // dtypes: the operands promote; integer results are Float32; Bool operands are a
 // DTypeError. Shape mismatches are ShapeErrors showing both shapes and the contracted dims.
 //
-// Masks (DESIGN.md section 5): masked entries along the contracted axis contribute
-// nothing; the output's mask is the AND of what remains of each operand's mask on the
-// axes that are not contracted (batch axes, rows of `a`, columns of `b`). An operand's
+// Masks (DESIGN.md section 5): masked entries contribute nothing, whatever they hold --
+// zeros are selected in, so NaN or inf padding leaks into neither the output nor the
+// gradients (and the output is 0 at its masked entries); the output's mask is the AND of
+// what remains of each operand's mask on the axes that are not contracted (batch axes,
+// rows of `a`, columns of `b`). An operand's
 // mask that covers the contracted axis becomes "any valid" over it; one that covered only
 // the contracted axis leaves nothing. The result is a prefix mask of the output, widened
 // to the full rank when the columns of `b` are masked.

@@ -1,6 +1,7 @@
 #include "ops/support/elementwise_op.hpp"
 
 #include "lamina/core/error.hpp"
+#include "lamina/ops/index.hpp"
 #include "lamina/ops/reduce.hpp"
 #include "lamina/ops/shape.hpp"
 
@@ -27,6 +28,11 @@ Tensor with_scalar(BinaryFn op, const char* name, Scalar a, const Tensor& b) {
   require_defined(b, name);
   DType dt = promote(b, a);
   return op(scalar_tensor(a, dt), cast(b, dt));
+}
+
+Tensor select_valid(const Tensor& g, const Tensor& out) {
+  if (!g.defined() || !out.has_mask()) return g;
+  return where(mask_to_rank(out, out.rank()), g, 0);
 }
 
 Tensor unbroadcast(const Tensor& grad, const Shape& shape) {

@@ -14,6 +14,12 @@ namespace lamina::detail {
 
 void require_defined(const Tensor& x, const char* op, const char* what = "input");
 
+// `g` (a gradient at the shape of `out`, or broadcasting to it) with exact zeros at the
+// masked positions of `out`; `g` itself when `out` is unmasked. A masked entry is ignored
+// whatever it holds, so nothing computed from it -- f'(NaN), 0 * inf -- may reach a valid
+// gradient: select, don't multiply (DESIGN.md section 5).
+Tensor select_valid(const Tensor& g, const Tensor& out);
+
 // Sums a gradient over the axes along which an input of `shape` was broadcast.
 Tensor unbroadcast(const Tensor& grad, const Shape& shape);
 
@@ -30,12 +36,14 @@ using UnaryFn = Tensor (*)(const Tensor&);
 // Gradient of a binary op: given mask-free a, b (in the compute dtype), the output and
 // the output's gradient, returns the gradients for a and b at the broadcast shape
 // (unbroadcast is applied afterwards). Return undefined tensors for inputs not needed.
+// The gradients are zero at the output's masked positions before they are summed over
+// broadcast axes, so garbage at padded steps never reaches a weight's gradient.
 template <class Grad>
 BackwardFn binary_backward(const Tensor& a, const Tensor& b, const Tensor& out, Grad grad) {
   return [a, b, out, grad](const TensorList& g, const std::vector<bool>& needs) {
     auto [ga, gb] = grad(a.without_mask(), b.without_mask(), out.without_mask(), g[0], needs);
-    return TensorList{needs[0] && ga.defined() ? unbroadcast(ga, a.shape()) : Tensor(),
-                      needs[1] && gb.defined() ? unbroadcast(gb, b.shape()) : Tensor()};
+    return TensorList{needs[0] && ga.defined() ? unbroadcast(select_valid(ga, out), a.shape()) : Tensor(),
+                      needs[1] && gb.defined() ? unbroadcast(select_valid(gb, out), b.shape()) : Tensor()};
   };
 }
 
@@ -90,7 +98,7 @@ Tensor unary_op(const char* op, UnaryFn self, const Tensor& x, DType compute, DT
   } else {
     if (recording_active())
       record_gradient(op, {cx}, {out}, [cx, out, grad](const TensorList& g, const std::vector<bool>&) {
-        return TensorList{grad(cx.without_mask(), out.without_mask(), g[0])};
+        return TensorList{select_valid(grad(cx.without_mask(), out.without_mask(), g[0]), out)};
       });
   }
   return out;
