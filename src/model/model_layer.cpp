@@ -187,7 +187,7 @@ void ModelLayer::build_sequential(const TensorSpec& input) {
   set_graph({in}, {x});
 }
 
-void ModelLayer::build(const std::vector<TensorSpec>& input_specs) {
+void ModelLayer::on_build(const std::vector<TensorSpec>& input_specs) {
   if (graph_) return;
   if (!sequential_) return;
   if (input_specs.size() != 1)

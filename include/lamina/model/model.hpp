@@ -62,7 +62,7 @@ class ModelLayer : public Layer {
   TensorList standardize_inputs(const TensorList& inputs) const;
 
   TensorList call(const TensorList& inputs, const TensorList& masks, bool training) override;
-  void build(const std::vector<TensorSpec>& input_specs) override;
+  void on_build(const std::vector<TensorSpec>& input_specs) override;
   bool supports_masking() const override { return true; }
   Json get_config() const override;
 
