@@ -267,3 +267,27 @@ TEST(KerasExport, ConfigJsonIsKeras3s) {
     EXPECT_EQ(loss["config"]["from_logits"], false);
   }
 }
+
+// Conv1D and the 1-D poolings go out with Keras's option lists and come back identical.
+TEST(KerasExport, Conv1DAndPoolingRoundTrip) {
+  lm::set_seed(5);
+  auto x = lm::Input({12, 3}, lm::Float32, "signal");
+  auto y = Conv1D(4, 3, {.padding = "same", .dilation_rate = 2, .activation = "relu"})(x);
+  y = MaxPooling1D(2)(y);
+  y = AveragePooling1D(3, {.strides = 1, .padding = "same"})(y);
+  y = GlobalAveragePooling1D()(y);
+  lm::Model model(x, Dense(2)(y), "conv");
+  auto input = lm::random_uniform({2, 12, 3}, {.minval = -1, .maxval = 1});
+  TempDir dir;
+  model.save(dir.file("conv.keras"));
+  auto back = lm::load_model(dir.file("conv.keras"));
+  EXPECT_EQ(model(input).to_vector<float>(), back(input).to_vector<float>());
+  lm::Json config = python_view(dir.file("conv.keras"))["config"]["config"];
+  const auto& conv = config["layers"][1]["config"];
+  EXPECT_EQ(conv["kernel_size"], lm::Json::parse("[3]"));
+  EXPECT_EQ(conv["dilation_rate"], lm::Json::parse("[2]"));
+  EXPECT_EQ(conv["padding"], "same");
+  EXPECT_EQ(config["layers"][2]["class_name"], "MaxPooling1D");
+  EXPECT_EQ(config["layers"][2]["config"]["pool_size"], lm::Json::parse("[2]"));
+  EXPECT_EQ(config["layers"][3]["config"]["strides"], lm::Json::parse("[1]"));
+}

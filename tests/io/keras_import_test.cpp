@@ -76,6 +76,12 @@ TEST(KerasImport, LegacyH5SimpleRnnMatchesKerasPredictions) {
   expect_matches_keras_predictions(model, "dl4j_simple_rnn_tf_keras_2_inputs_and_outputs.h5");
 }
 
+TEST(KerasImport, LegacyH5Conv1DMatchesKerasPredictions) {
+  // Keras 2.3.1: Conv1D(4, kernel 3, padding same, sigmoid) on (2, 16, 3).
+  auto model = lm::load_model(sample("dl4j_conv1d_k3_s1_d1_cl_same_model.h5"));
+  expect_matches_keras_predictions(model, "dl4j_conv1d_k3_s1_d1_cl_same_inputs_and_outputs.h5");
+}
+
 TEST(KerasImport, LegacyH5MaskingLstmMatchesReferences) {
   auto model = lm::load_model(sample("dl4j_masking_zero_lstm.h5"));
   expect_matches_refs(model, "dl4j_masking_zero_lstm");
@@ -116,9 +122,10 @@ with h5py.File(sys.argv[1], "r") as f:
                     "values": g[layer][n][()].reshape(-1).tolist()} for n in names]})
 print(json.dumps(out))
 )";
-  for (const char* file : {"dl4j_simple_flatten_lstm_tf_keras_2_model.h5", "dl4j_simple_rnn_tf_keras_2_model.h5",
-                           "dl4j_masking_zero_lstm.h5", "dl4j_embedding_lstm_tensorflow_2.h5",
-                           "dl4j_bidirectional_lstm_tensorflow_2.h5", "dl4j_tfkeras_rnn_144.h5"}) {
+  for (const char* file :
+       {"dl4j_simple_flatten_lstm_tf_keras_2_model.h5", "dl4j_simple_rnn_tf_keras_2_model.h5",
+        "dl4j_masking_zero_lstm.h5", "dl4j_embedding_lstm_tensorflow_2.h5", "dl4j_bidirectional_lstm_tensorflow_2.h5",
+        "dl4j_tfkeras_rnn_144.h5", "dl4j_conv1d_k3_s1_d1_cl_same_model.h5"}) {
     SCOPED_TRACE(file);
     auto model = lm::load_model(sample(file));
     lm::Json layers = lm::Json::parse(lamina::kerastest::run_python(script, {sample(file)}));
@@ -192,7 +199,7 @@ TEST(KerasImport, SummaryOfEveryImportedFile) {
   for (const char* file :
        {"dl4j_simple_flatten_lstm_tf_keras_2_model.h5", "dl4j_simple_rnn_tf_keras_2_model.h5",
         "dl4j_masking_zero_lstm.h5", "dl4j_embedding_lstm_tensorflow_2.h5", "dl4j_bidirectional_lstm_tensorflow_2.h5",
-        "dl4j_tfkeras_rnn_144.h5", "har_stacked_lstm.keras"}) {
+        "dl4j_tfkeras_rnn_144.h5", "dl4j_conv1d_k3_s1_d1_cl_same_model.h5", "har_stacked_lstm.keras"}) {
     SCOPED_TRACE(file);
     auto model = lm::load_model(sample(file));
     std::string s = model.summary_string();

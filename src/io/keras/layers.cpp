@@ -13,6 +13,7 @@
 #include "lamina/core/error.hpp"
 #include "lamina/layers/activation.hpp"
 #include "lamina/layers/bidirectional.hpp"
+#include "lamina/layers/convolutional.hpp"
 #include "lamina/layers/dense.hpp"
 #include "lamina/layers/dropout.hpp"
 #include "lamina/layers/embedding.hpp"
@@ -21,6 +22,7 @@
 #include "lamina/layers/merge.hpp"
 #include "lamina/layers/normalization.hpp"
 #include "lamina/layers/pooling.hpp"
+#include "lamina/layers/pooling1d.hpp"
 #include "lamina/layers/reshaping.hpp"
 #include "lamina/layers/rnn.hpp"
 #include "lamina/layers/time_distributed.hpp"
@@ -158,6 +160,43 @@ LayerRef import_embedding(const KerasConfig& c, const ImportContext&) {
 
 LayerRef import_masking(const KerasConfig& c, const ImportContext&) {
   return Masking({.mask_value = c.number("mask_value", 0.0), .name = c.name()});
+}
+
+// Keras writes 1-D sizes as one-element lists ([3]); hand-written configs use plain integers.
+std::int64_t one_size(const KerasConfig& c, const std::string& key, std::optional<std::int64_t> def) {
+  if (!c.has(key)) {
+    if (!def) c.fail(key, "is missing", "a size (an integer, or a list of one)");
+    return *def;
+  }
+  if (c.at(key).is_array()) {
+    auto v = c.integers(key);
+    if (v.size() != 1) c.fail(key, "is not a 1-D size", "a list of one integer");
+    return v[0];
+  }
+  return c.integer(key);
+}
+
+LayerRef import_conv1d(const KerasConfig& c, const ImportContext&) {
+  return Conv1D(c.integer("filters"), one_size(c, "kernel_size", {}),
+                {.strides = one_size(c, "strides", 1),
+                 .padding = c.string("padding", "valid"),
+                 .data_format = c.string("data_format", "channels_last"),
+                 .dilation_rate = one_size(c, "dilation_rate", 1),
+                 .groups = c.integer("groups", 1),
+                 .activation = c.activation("activation", "linear"),
+                 .use_bias = c.boolean("use_bias", true),
+                 .kernel_initializer = c.initializer("kernel_initializer", "glorot_uniform"),
+                 .bias_initializer = c.initializer("bias_initializer", "zeros"),
+                 .name = c.name()});
+}
+
+template <class Pool>
+LayerRef import_window_pooling(const KerasConfig& c, const ImportContext&) {
+  const std::int64_t pool = one_size(c, "pool_size", 2);
+  return Pool(pool, {.strides = one_size(c, "strides", pool),
+                     .padding = c.string("padding", "valid"),
+                     .data_format = c.string("data_format", "channels_last"),
+                     .name = c.name()});
 }
 
 LayerRef import_dropout(const KerasConfig& c, const ImportContext&) {
@@ -407,6 +446,26 @@ Json export_repeat_vector(const Layer& l, const Json& lc, const ExportTarget& t)
   return c;
 }
 
+Json export_conv1d(const Layer& l, const Json& lc, const ExportTarget& t) {
+  Json c = base_config(l);
+  for (const char* k : {"filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups"})
+    c[k] = lc.at(k);
+  c["activation"] = export_activation(lc.at("activation").get<std::string>(), l, t);
+  c["use_bias"] = lc.at("use_bias");
+  c["kernel_initializer"] = export_initializer(lc.at("kernel_initializer").get<std::string>());
+  c["bias_initializer"] = export_initializer(lc.at("bias_initializer").get<std::string>());
+  for (const char* k :
+       {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"})
+    c[k] = nullptr;
+  return c;
+}
+
+Json export_window_pooling(const Layer& l, const Json& lc, const ExportTarget&) {
+  Json c = base_config(l);
+  for (const char* k : {"pool_size", "strides", "padding", "data_format"}) c[k] = lc.at(k);
+  return c;
+}
+
 Json export_global_pooling(const Layer& l, const Json& lc, const ExportTarget& t) {
   Json c = base_config(l);
   c["data_format"] = lc.at("data_format");
@@ -481,9 +540,11 @@ const std::vector<Kind>& kinds() {
       {"Activation", "Activation", import_activation, export_activation_layer},
       {"Add", "Add", import_merge<Add>, export_plain},
       {"Average", "Average", import_merge<Average>, export_plain},
+      {"AveragePooling1D", "AveragePooling1D", import_window_pooling<AveragePooling1D>, export_window_pooling},
       {"BatchNormalization", "BatchNormalization", import_batch_normalization, export_batch_normalization},
       {"Bidirectional", "Bidirectional", import_bidirectional, export_bidirectional},
       {"Concatenate", "Concatenate", import_concatenate, export_concatenate},
+      {"Conv1D", "Conv1D", import_conv1d, export_conv1d},
       {"Dense", "Dense", import_dense, export_dense},
       {"Dropout", "Dropout", import_dropout, export_dropout},
       {"Embedding", "Embedding", import_embedding, export_embedding},
@@ -496,6 +557,7 @@ const std::vector<Kind>& kinds() {
       {"Lambda", "Lambda", import_lambda, export_lambda},
       {"LayerNormalization", "LayerNormalization", import_layer_normalization, export_layer_normalization},
       {"Masking", "Masking", import_masking, export_masking},
+      {"MaxPooling1D", "MaxPooling1D", import_window_pooling<MaxPooling1D>, export_window_pooling},
       {"Maximum", "Maximum", import_merge<Maximum>, export_plain},
       {"Minimum", "Minimum", import_merge<Minimum>, export_plain},
       {"Multiply", "Multiply", import_merge<Multiply>, export_plain},
@@ -512,8 +574,10 @@ const std::vector<Kind>& kinds() {
 const std::map<std::string, std::string>& aliases() {
   static const std::map<std::string, std::string> m = {
       {"CuDNNLSTM", ""},  // different weight layout: refused as unknown
+      {"AvgPool1D", "AveragePooling1D"},
       {"GlobalAvgPool1D", "GlobalAveragePooling1D"},
       {"GlobalMaxPool1D", "GlobalMaxPooling1D"},
+      {"MaxPool1D", "MaxPooling1D"},
   };
   return m;
 }
