@@ -12,6 +12,7 @@
 #include <limits>
 #include <mutex>
 
+#include "io/keras/hdf5_direct.hpp"
 #include "lamina/core/error.hpp"
 
 namespace lamina::io::keras {
@@ -26,8 +27,13 @@ std::recursive_mutex& hdf5_mutex() {
 
 // Taken before any libhdf5 call: silences libhdf5's own error printing (errors become
 // Lamina errors) and forbids loading filter plugins named by a file.
+// Set in H5Reader's child process: it is single-threaded, and the mutex it inherited is
+// held by the parent's thread, so it must not be taken there.
+bool in_reader_child = false;
+
 std::unique_lock<std::recursive_mutex> hdf5_lock() {
-  std::unique_lock lock(hdf5_mutex());
+  std::unique_lock<std::recursive_mutex> lock;
+  if (!in_reader_child) lock = std::unique_lock(hdf5_mutex());
   static const bool init = [] {
     H5open();
     H5PLset_loading_state(0);
@@ -69,18 +75,37 @@ constexpr hsize_t kMaxLinks = 1 << 20;
 
 }  // namespace
 
+std::unique_lock<std::recursive_mutex> hdf5_fork_lock() { return hdf5_lock(); }
+void hdf5_enter_child() { in_reader_child = true; }
+
 H5Id::~H5Id() {
   if (id_ < 0) return;
   auto lock = hdf5_lock();
   switch (kind_) {
-    case Kind::File: H5Fclose(id_); break;
-    case Kind::Group: H5Gclose(id_); break;
-    case Kind::Dataset: H5Dclose(id_); break;
-    case Kind::Dataspace: H5Sclose(id_); break;
-    case Kind::Datatype: H5Tclose(id_); break;
-    case Kind::Attribute: H5Aclose(id_); break;
-    case Kind::Plist: H5Pclose(id_); break;
-    case Kind::Object: H5Oclose(id_); break;
+    case Kind::File:
+      H5Fclose(id_);
+      break;
+    case Kind::Group:
+      H5Gclose(id_);
+      break;
+    case Kind::Dataset:
+      H5Dclose(id_);
+      break;
+    case Kind::Dataspace:
+      H5Sclose(id_);
+      break;
+    case Kind::Datatype:
+      H5Tclose(id_);
+      break;
+    case Kind::Attribute:
+      H5Aclose(id_);
+      break;
+    case Kind::Plist:
+      H5Pclose(id_);
+      break;
+    case Kind::Object:
+      H5Oclose(id_);
+      break;
   }
 }
 
@@ -96,7 +121,7 @@ H5Id& H5Id::operator=(H5Id&& o) noexcept {
 
 // ---- reading ----------------------------------------------------------------------------
 
-H5Reader::H5Reader(std::string_view bytes, std::string source) : source_(std::move(source)) {
+H5Direct::H5Direct(std::string_view bytes, std::string source) : source_(std::move(source)) {
   static constexpr char kSignature[] = "\x89HDF\r\n\x1a\n";
   if (bytes.size() < 8 || std::memcmp(bytes.data(), kSignature, 8) != 0)
     throw ValueError({.problem = fmt::format("'{}' is not an HDF5 file", source_),
@@ -111,15 +136,15 @@ H5Reader::H5Reader(std::string_view bytes, std::string source) : source_(std::mo
     fail("", "libhdf5 could not take the file image", "memory for a copy of the file", "an HDF5 error");
   hid_t f = H5Fopen(unique_image_name("lamina-read").c_str(), H5F_ACC_RDONLY, fapl.get());
   if (f < 0)
-    fail("", "libhdf5 cannot open it", "a well-formed HDF5 file", fmt::format("{} bytes that libhdf5 refuses", bytes.size()),
-         "the file is truncated or damaged; save it again");
+    fail("", "libhdf5 cannot open it", "a well-formed HDF5 file",
+         fmt::format("{} bytes that libhdf5 refuses", bytes.size()), "the file is truncated or damaged; save it again");
   file_ = H5Id(f, H5Id::Kind::File);
   image_size_ = bytes.size();
 }
 
-H5Reader::~H5Reader() = default;
+H5Direct::~H5Direct() = default;
 
-void H5Reader::fail(const std::string& path, const std::string& problem, const std::string& expected,
+void H5Direct::fail(const std::string& path, const std::string& problem, const std::string& expected,
                     const std::string& found, const std::string& hint) const {
   std::string where = path.empty() ? fmt::format("'{}'", source_) : fmt::format("'{}' at '{}'", source_, path);
   throw ValueError({.problem = fmt::format("invalid HDF5 file {}: {}", where, problem),
@@ -130,7 +155,7 @@ void H5Reader::fail(const std::string& path, const std::string& problem, const s
 
 // Walks `path` from the root through hard links only. Returns an invalid id when a
 // component is missing or (for the last one) is not of the wanted kind.
-H5Id H5Reader::open_object(const std::string& path, bool want_group) const {
+H5Id H5Direct::open_object(const std::string& path, bool want_group) const {
   auto lock = hdf5_lock();
   H5Id current = checked(H5Gopen2(file_.get(), "/", H5P_DEFAULT), H5Id::Kind::Group, "open the root group");
   if (path.empty()) return want_group ? std::move(current) : H5Id();
@@ -142,10 +167,13 @@ H5Id H5Reader::open_object(const std::string& path, bool want_group) const {
     htri_t exists = H5Lexists(current.get(), part.c_str(), H5P_DEFAULT);
     if (exists <= 0) return H5Id();
     H5L_info_t info;
-    if (H5Lget_info(current.get(), part.c_str(), &info, H5P_DEFAULT) < 0) fail(path, "a link cannot be read", "a hard link", "an HDF5 error");
+    if (H5Lget_info(current.get(), part.c_str(), &info, H5P_DEFAULT) < 0)
+      fail(path, "a link cannot be read", "a hard link", "an HDF5 error");
     if (info.type != H5L_TYPE_HARD)
       fail(path, "it holds a soft or external link, which Keras files never hold", "hard links only",
-           info.type == H5L_TYPE_SOFT ? "a soft link" : info.type == H5L_TYPE_EXTERNAL ? "an external link" : "a user-defined link",
+           info.type == H5L_TYPE_SOFT       ? "a soft link"
+           : info.type == H5L_TYPE_EXTERNAL ? "an external link"
+                                            : "a user-defined link",
            "links could make the reader follow paths outside the file; such files are refused, as Keras refuses them");
     hid_t obj = H5Oopen(current.get(), part.c_str(), H5P_DEFAULT);
     if (obj < 0) fail(path, "an object cannot be opened", "a group or dataset", "an HDF5 error");
@@ -166,10 +194,10 @@ H5Id H5Reader::open_object(const std::string& path, bool want_group) const {
   return H5Id();
 }
 
-bool H5Reader::has_group(const std::string& path) const { return open_object(path, true).valid(); }
-bool H5Reader::has_dataset(const std::string& path) const { return open_object(path, false).valid(); }
+bool H5Direct::has_group(const std::string& path) const { return open_object(path, true).valid(); }
+bool H5Direct::has_dataset(const std::string& path) const { return open_object(path, false).valid(); }
 
-std::vector<std::string> H5Reader::children(const std::string& group) const {
+std::vector<std::string> H5Direct::children(const std::string& group) const {
   auto lock = hdf5_lock();
   H5Id g = open_object(group, true);
   if (!g.valid()) fail(group, "the group does not exist", "a group", "nothing");
@@ -196,21 +224,43 @@ std::vector<std::string> H5Reader::children(const std::string& group) const {
 
 namespace {
 // The attribute's object: a group, or else a dataset.
-H5Id attr_owner(const H5Reader& r, const std::string& path, const std::function<H5Id(bool)>& open) {
+H5Id attr_owner(const H5Direct& r, const std::string& path, const std::function<H5Id(bool)>& open) {
   H5Id obj = open(true);
   if (!obj.valid()) obj = open(false);
   return obj;
 }
 }  // namespace
 
-bool H5Reader::has_attr(const std::string& path, const std::string& name) const {
+std::vector<std::string> H5Direct::attr_names(const std::string& path) const {
+  auto lock = hdf5_lock();
+  H5Id obj = attr_owner(*this, path, [&](bool g) { return open_object(path, g); });
+  if (!obj.valid()) return {};
+  H5O_info_t info;
+  if (H5Oget_info2(obj.get(), &info, H5O_INFO_NUM_ATTRS) < 0)
+    fail(path, "its attributes cannot be listed", "an object header", "an HDF5 error");
+  if (info.num_attrs > kMaxLinks)
+    fail(path, "it holds too many attributes", fmt::format("at most {}", kMaxLinks), std::to_string(info.num_attrs));
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.num_attrs; ++i) {
+    ssize_t n = H5Aget_name_by_idx(obj.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (n < 0 || n > 65535) fail(path, "an attribute name cannot be read", "names up to 64 KiB", "an HDF5 error");
+    std::string name(static_cast<std::size_t>(n) + 1, '\0');
+    if (H5Aget_name_by_idx(obj.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT) < 0)
+      fail(path, "an attribute name cannot be read", "a name", "an HDF5 error");
+    name.resize(static_cast<std::size_t>(n));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+bool H5Direct::has_attr(const std::string& path, const std::string& name) const {
   auto lock = hdf5_lock();
   H5Id obj = attr_owner(*this, path, [&](bool g) { return open_object(path, g); });
   if (!obj.valid()) return false;
   return H5Aexists(obj.get(), name.c_str()) > 0;
 }
 
-std::optional<std::vector<std::string>> H5Reader::string_list_attr(const std::string& path,
+std::optional<std::vector<std::string>> H5Direct::string_list_attr(const std::string& path,
                                                                    const std::string& name) const {
   auto lock = hdf5_lock();
   H5Id obj = attr_owner(*this, path, [&](bool g) { return open_object(path, g); });
@@ -220,7 +270,8 @@ std::optional<std::vector<std::string>> H5Reader::string_list_attr(const std::st
   H5Id type = checked(H5Aget_type(attr.get()), H5Id::Kind::Datatype, "read an attribute's type");
   H5Id space = checked(H5Aget_space(attr.get()), H5Id::Kind::Dataspace, "read an attribute's shape");
   int rank = H5Sget_simple_extent_ndims(space.get());
-  if (rank < 0 || rank > 1) fail(where, "the attribute is not a string or a list of strings", "rank 0 or 1", std::to_string(rank));
+  if (rank < 0 || rank > 1)
+    fail(where, "the attribute is not a string or a list of strings", "rank 0 or 1", std::to_string(rank));
   hsize_t n = 1;
   if (rank == 1) H5Sget_simple_extent_dims(space.get(), &n, nullptr);
   if (H5Sget_simple_extent_type(space.get()) == H5S_NULL) n = 0;
@@ -229,12 +280,14 @@ std::optional<std::vector<std::string>> H5Reader::string_list_attr(const std::st
     fail(where, "the attribute does not hold strings", "a string attribute", "another type");
   std::vector<std::string> out;
   if (H5Tis_variable_str(type.get()) > 0) {
-    if (n > kMaxAttributeBytes / sizeof(char*)) fail(where, "the attribute is too large", "at most 64 MiB", std::to_string(n) + " strings");
+    if (n > kMaxAttributeBytes / sizeof(char*))
+      fail(where, "the attribute is too large", "at most 64 MiB", std::to_string(n) + " strings");
     H5Id mem = checked(H5Tcopy(H5T_C_S1), H5Id::Kind::Datatype, "copy a type");
     H5Tset_size(mem.get(), H5T_VARIABLE);
     H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
     std::vector<char*> buf(n, nullptr);
-    if (H5Aread(attr.get(), mem.get(), buf.data()) < 0) fail(where, "the attribute cannot be read", "strings", "an HDF5 error");
+    if (H5Aread(attr.get(), mem.get(), buf.data()) < 0)
+      fail(where, "the attribute cannot be read", "strings", "an HDF5 error");
     for (char* s : buf) out.emplace_back(s ? s : "");
     H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, buf.data());
   } else {
@@ -242,7 +295,8 @@ std::optional<std::vector<std::string>> H5Reader::string_list_attr(const std::st
     if (size == 0 || n > kMaxAttributeBytes / size)
       fail(where, "the attribute is too large", "at most 64 MiB", fmt::format("{} strings of {} bytes", n, size));
     std::string buf(n * size, '\0');
-    if (H5Aread(attr.get(), type.get(), buf.data()) < 0) fail(where, "the attribute cannot be read", "strings", "an HDF5 error");
+    if (H5Aread(attr.get(), type.get(), buf.data()) < 0)
+      fail(where, "the attribute cannot be read", "strings", "an HDF5 error");
     const bool space_pad = H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD;
     for (hsize_t i = 0; i < n; ++i) {
       std::string s = buf.substr(i * size, size);
@@ -256,14 +310,15 @@ std::optional<std::vector<std::string>> H5Reader::string_list_attr(const std::st
   return out;
 }
 
-std::optional<std::string> H5Reader::string_attr(const std::string& path, const std::string& name) const {
+std::optional<std::string> H5Direct::string_attr(const std::string& path, const std::string& name) const {
   auto list = string_list_attr(path, name);
   if (!list) return std::nullopt;
-  if (list->size() != 1) fail(path + "@" + name, "the attribute is not one string", "one string", fmt::format("{} strings", list->size()));
+  if (list->size() != 1)
+    fail(path + "@" + name, "the attribute is not one string", "one string", fmt::format("{} strings", list->size()));
   return list->front();
 }
 
-std::vector<std::string> H5Reader::chunked_string_list_attr(const std::string& path, const std::string& name) const {
+std::vector<std::string> H5Direct::chunked_string_list_attr(const std::string& path, const std::string& name) const {
   if (auto whole = string_list_attr(path, name)) return *whole;
   std::vector<std::string> out;
   for (int chunk = 0;; ++chunk) {
@@ -275,26 +330,32 @@ std::vector<std::string> H5Reader::chunked_string_list_attr(const std::string& p
   return out;
 }
 
-Tensor H5Reader::dataset(const std::string& path) const {
+Tensor H5Direct::dataset(const std::string& path) const {
   auto lock = hdf5_lock();
   H5Id ds = open_object(path, false);
   if (!ds.valid()) fail(path, "the dataset does not exist", "a dataset", has_group(path) ? "a group" : "nothing");
   H5Id dcpl = checked(H5Dget_create_plist(ds.get()), H5Id::Kind::Plist, "read a dataset's properties");
   H5D_layout_t layout = H5Pget_layout(dcpl.get());
-  if (layout == H5D_VIRTUAL) fail(path, "it is a virtual dataset", "data stored in the file", "a virtual dataset", "Keras refuses virtual datasets too");
+  if (layout == H5D_VIRTUAL)
+    fail(path, "it is a virtual dataset", "data stored in the file", "a virtual dataset",
+         "Keras refuses virtual datasets too");
   if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT)
     fail(path, "its storage layout is unknown", "contiguous, chunked or compact", std::to_string(int(layout)));
   if (H5Pget_external_count(dcpl.get()) != 0)
-    fail(path, "its data is stored in an external file", "data stored in the file", "an external dataset", "Keras refuses external datasets too");
+    fail(path, "its data is stored in an external file", "data stored in the file", "an external dataset",
+         "Keras refuses external datasets too");
   int nfilters = H5Pget_nfilters(dcpl.get());
-  if (nfilters < 0 || nfilters > 16) fail(path, "its filters cannot be read", "a few filters", std::to_string(nfilters));
+  if (nfilters < 0 || nfilters > 16)
+    fail(path, "its filters cannot be read", "a few filters", std::to_string(nfilters));
   for (int i = 0; i < nfilters; ++i) {
     unsigned flags = 0, info = 0;
     std::size_t nelmts = 0;
     char fname[64];
-    H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts, nullptr, sizeof fname, fname, &info);
+    H5Z_filter_t id =
+        H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelmts, nullptr, sizeof fname, fname, &info);
     if (id != H5Z_FILTER_DEFLATE && id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_FLETCHER32)
-      fail(path, "it uses a filter Lamina does not run", "deflate (gzip), shuffle or fletcher32", fmt::format("filter {}", int(id)),
+      fail(path, "it uses a filter Lamina does not run", "deflate (gzip), shuffle or fletcher32",
+           fmt::format("filter {}", int(id)),
            "save the weights without compression plugins (h5py's default writes none)");
   }
 
@@ -304,7 +365,8 @@ Tensor H5Reader::dataset(const std::string& path) const {
     fail(path, "its rank is out of range", fmt::format("0 to {}", kMaxRank), std::to_string(rank));
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  if (H5Sget_simple_extent_type(space.get()) == H5S_NULL) fail(path, "it has no dataspace", "an array", "a null dataspace");
+  if (H5Sget_simple_extent_type(space.get()) == H5S_NULL)
+    fail(path, "it has no dataspace", "an array", "a null dataspace");
   std::uint64_t count = 1;
   std::vector<std::int64_t> shape;
   for (hsize_t d : dims) {
@@ -337,7 +399,8 @@ Tensor H5Reader::dataset(const std::string& path) const {
     dtype = Bool, is_enum_bool = true;  // h5py's numpy bool
   } else {
     fail(path, "its element type is not a number", "float16/32/64, integers, or h5py booleans",
-         fmt::format("HDF5 type class {} of {} bytes", int(cls), size), "Keras weights are float arrays; convert the array");
+         fmt::format("HDF5 type class {} of {} bytes", int(cls), size),
+         "Keras weights are float arrays; convert the array");
   }
 
   // Sizes before allocating: the declared bytes must be backed by what the file stores.
@@ -426,9 +489,11 @@ void write_fixed_strings(hid_t owner, const std::string& name, const std::vector
   H5Tset_size(type.get(), itemsize);
   H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
   std::string buf(n * itemsize, '\0');
-  for (std::size_t i = begin; i < end; ++i) std::memcpy(&buf[(i - begin) * itemsize], values[i].data(), values[i].size());
+  for (std::size_t i = begin; i < end; ++i)
+    std::memcpy(&buf[(i - begin) * itemsize], values[i].data(), values[i].size());
   H5Id attr(H5Acreate2(owner, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Id::Kind::Attribute);
-  if (!attr.valid() || H5Awrite(attr.get(), type.get(), buf.data()) < 0) write_failed("write the attribute " + name + " of", "");
+  if (!attr.valid() || H5Awrite(attr.get(), type.get(), buf.data()) < 0)
+    write_failed("write the attribute " + name + " of", "");
 }
 }  // namespace
 
@@ -444,9 +509,11 @@ void H5Writer::string_attr(const std::string& path, const std::string& name, con
   H5Tset_size(type.get(), H5T_VARIABLE);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   H5Id space(H5Screate(H5S_SCALAR), H5Id::Kind::Dataspace);
-  H5Id attr(H5Acreate2(obj.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Id::Kind::Attribute);
+  H5Id attr(H5Acreate2(obj.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            H5Id::Kind::Attribute);
   const char* p = value.c_str();
-  if (!attr.valid() || H5Awrite(attr.get(), type.get(), &p) < 0) write_failed("write the attribute " + name + " of", path);
+  if (!attr.valid() || H5Awrite(attr.get(), type.get(), &p) < 0)
+    write_failed("write the attribute " + name + " of", path);
 }
 
 void H5Writer::chunked_string_list_attr(const std::string& path, const std::string& name,
@@ -459,7 +526,8 @@ void H5Writer::chunked_string_list_attr(const std::string& path, const std::stri
     H5Id attr(H5Acreate2(obj.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
               H5Id::Kind::Attribute);
     double none = 0;
-    if (!attr.valid() || H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &none) < 0) write_failed("write the attribute " + name + " of", path);
+    if (!attr.valid() || H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &none) < 0)
+      write_failed("write the attribute " + name + " of", path);
     return;
   }
   std::size_t itemsize = 1;
@@ -496,10 +564,18 @@ void H5Writer::dataset(const std::string& path, const Tensor& value) {
   H5Id enum_type;
   hid_t file_type = -1, mem_type = -1;
   switch (value.dtype()) {
-    case Float32: file_type = H5T_IEEE_F32LE, mem_type = H5T_NATIVE_FLOAT; break;
-    case Float64: file_type = H5T_IEEE_F64LE, mem_type = H5T_NATIVE_DOUBLE; break;
-    case Int32: file_type = H5T_STD_I32LE, mem_type = H5T_NATIVE_INT32; break;
-    case Int64: file_type = H5T_STD_I64LE, mem_type = H5T_NATIVE_INT64; break;
+    case Float32:
+      file_type = H5T_IEEE_F32LE, mem_type = H5T_NATIVE_FLOAT;
+      break;
+    case Float64:
+      file_type = H5T_IEEE_F64LE, mem_type = H5T_NATIVE_DOUBLE;
+      break;
+    case Int32:
+      file_type = H5T_STD_I32LE, mem_type = H5T_NATIVE_INT32;
+      break;
+    case Int64:
+      file_type = H5T_STD_I64LE, mem_type = H5T_NATIVE_INT64;
+      break;
     default: {  // Bool, as h5py writes numpy booleans
       enum_type = H5Id(H5Tenum_create(H5T_NATIVE_INT8), H5Id::Kind::Datatype);
       std::int8_t f = 0, t = 1;

@@ -3,14 +3,11 @@
 // memory (untrusted), and write one in memory. Only what Keras files use: groups, hard
 // links, numeric datasets and string attributes.
 //
-// Reading refuses, with a ValueError naming the file and the path: soft and external links,
-// external and virtual datasets, filters other than deflate/shuffle/fletcher32 (no plugin is
-// ever loaded), ranks above 32, element counts that overflow, and datasets whose declared
-// size exceeds what the file stores by more than kMaxExpansion (a "shape bomb"), all checked
-// before any buffer is allocated. Every libhdf5 call runs under one process-wide lock (the
-// Debian build is not thread-safe) with its error printing turned off.
+// Reading happens in a child process (H5Reader below); its checks are H5Direct's
+// (hdf5_direct.hpp).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,9 +37,18 @@ class H5Id {
 };
 
 // Reads an HDF5 file image. Paths are '/'-separated from the root ("layers/dense/vars/0").
+//
+// libhdf5 is not hardened against crafted files (damaged global heaps, B-trees and object
+// headers crash it inside its own code), so the file is never parsed in this process: a
+// child process (fork) reads the whole file with libhdf5 through H5Direct, checking every
+// limit below, and sends back a snapshot of its groups, string attributes and datasets. If
+// the child crashes, hangs or runs out of memory, the file is refused with a ValueError.
+// Problems found at one path (a soft link, a non-numeric dataset...) are raised when that
+// path is asked for, as a direct reader would.
+struct H5Snapshot;
 class H5Reader {
  public:
-  // Checks the signature, then opens the image (copied into libhdf5's core driver).
+  // Checks the signature, then reads the image in a child process (see above).
   H5Reader(std::string_view bytes, std::string source);
   ~H5Reader();
   H5Reader(const H5Reader&) = delete;
@@ -67,18 +73,18 @@ class H5Reader {
   Tensor dataset(const std::string& path) const;
 
   // Limits, checked before allocating.
-  static constexpr std::uint64_t kMaxExpansion = 1000;          // declared / stored bytes
-  static constexpr std::uint64_t kSmallDataset = 1 << 20;       // below this, no ratio check
+  static constexpr std::uint64_t kMaxExpansion = 1000;           // declared / stored bytes
+  static constexpr std::uint64_t kSmallDataset = 1 << 20;        // below this, no ratio check
   static constexpr std::uint64_t kMaxAttributeBytes = 64 << 20;  // one attribute
+  static constexpr std::size_t kMaxObjects = 200000;             // groups + datasets walked
+  static constexpr int kMaxDepth = 64;                           // group nesting
+  static constexpr int kChildTimeoutSeconds = 120;               // without progress
 
  private:
-  H5Id open_object(const std::string& path, bool want_group) const;
   [[noreturn]] void fail(const std::string& path, const std::string& problem, const std::string& expected,
                          const std::string& found, const std::string& hint = "") const;
-
   std::string source_;
-  H5Id file_;
-  std::uint64_t image_size_ = 0;
+  std::unique_ptr<H5Snapshot> snap_;
 };
 
 // Writes an HDF5 file in memory; bytes() closes it and returns the image.
