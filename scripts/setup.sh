@@ -15,7 +15,7 @@ packages=(
   libhdf5-dev              # Keras files: model.weights.h5 inside .keras, legacy .h5
   libzip-dev               # Keras files: the .keras zip container
   python3-h5py             # tests: check exported Keras files as h5py reads them
-  clang-14 libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer with ASan + UBSan
+  clang-14 libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh: libFuzzer with ASan + UBSan
   gnuplot-nox              # training curves and confusion matrices (PNG, SVG)
   fonts-dejavu-core        # the font the pictures use
 )
