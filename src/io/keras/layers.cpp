@@ -1,6 +1,6 @@
 // Keras layer classes <-> Lamina layers: the table at the bottom has one entry per class,
 // with its import (any Keras writer) and export (what Keras 3 writes). Weight layouts are
-// in keras3_var_groups. docs/keras-interop.md lists what maps to what.
+// in keras3_var_groups. docs/keras.md lists what maps to what.
 #include "io/keras/layers.hpp"
 
 #include <fmt/format.h>
@@ -632,7 +632,7 @@ LayerRef import_layer(const Json& serialized, const ImportContext& ctx) {
   if (!kind)
     throw ValueError({.problem = fmt::format("'{}' holds a layer of class {}, which Lamina does not have", ctx.source,
                                              c.class_name()),
-                      .expected = "one of the Keras classes listed in docs/keras-interop.md",
+                      .expected = "one of the Keras classes listed in docs/keras.md",
                       .found = fmt::format("layer '{}' ({})", c.name(), c.class_name())});
   c.check_dtype();
   LayerRef layer = kind->import(c, ctx);
@@ -647,7 +647,7 @@ std::string keras_class_of(const Layer& layer) {
   throw ValueError(
       {.problem = fmt::format("layer '{}' ({}) has no Keras equivalent, so it cannot be written to a Keras file",
                               layer.name(), layer.type()),
-       .expected = "layers Keras has (docs/keras-interop.md lists them)",
+       .expected = "layers Keras has (docs/keras.md lists them)",
        .found = layer.type(),
        .hint = "save it in Lamina's own format (model.save(\"m.lamina\"))"});
 }

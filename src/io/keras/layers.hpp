@@ -46,7 +46,7 @@ struct ExportTarget {
 std::string keras_class_of(const Layer& layer);
 // {"module", "class_name", "config", "registered_name"} as Keras 3 serializes the layer (a
 // model's "layers" and graph are added by the model writer). ValueError for what Keras cannot
-// express (see docs/keras-interop.md).
+// express (see docs/keras.md).
 Json export_layer(const Layer& layer, const ExportTarget& target);
 
 // Where a layer's own weights live below its Keras path, in Keras's order: "" for the layer

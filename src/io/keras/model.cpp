@@ -35,7 +35,8 @@ std::string join_path(const std::string& a, const std::string& b) {
 
 DType input_dtype(const Json& dtype, bool feeds_embedding, const ImportContext& ctx) {
   std::string name = "float32";
-  if (dtype.is_string()) name = dtype.get<std::string>();
+  if (dtype.is_string())
+    name = dtype.get<std::string>();
   else if (dtype.is_object() && dtype.contains("config") && dtype["config"].is_object() &&
            dtype["config"].value("name", std::string()) != "")
     name = dtype["config"]["name"].get<std::string>();
@@ -54,7 +55,8 @@ Tensor make_input(const Json& batch_shape, const Json& dtype, const std::string&
   std::vector<std::int64_t> dims;
   for (std::size_t i = 1; i < batch_shape.size(); ++i) {
     const Json& d = batch_shape[i];
-    if (d.is_null()) dims.push_back(None);
+    if (d.is_null())
+      dims.push_back(None);
     else if (d.is_number_integer() && d.get<std::int64_t>() >= 0 && d.get<std::int64_t>() < (1ll << 40))
       dims.push_back(d.get<std::int64_t>());
     else
@@ -65,7 +67,8 @@ Tensor make_input(const Json& batch_shape, const Json& dtype, const std::string&
 
 const Json* find_batch_shape(const Json& layer_config) {
   for (const char* key : {"batch_shape", "batch_input_shape"})
-    if (layer_config.is_object() && layer_config.contains(key) && layer_config[key].is_array()) return &layer_config[key];
+    if (layer_config.is_object() && layer_config.contains(key) && layer_config[key].is_array())
+      return &layer_config[key];
   return nullptr;
 }
 
@@ -122,15 +125,18 @@ NodeCall parse_node(const Json& node, const ImportContext& ctx) {
         std::vector<TensorRef> m;
         flatten_tensors(value, m, ctx);
         if (is_history(value)) m.push_back(ref_from_history(value));
-        if (m.size() == 1) call.mask = m[0];
-        else if (m.size() > 1) bad_model(ctx, "gives a layer several masks, which Lamina does not import", value);
+        if (m.size() == 1)
+          call.mask = m[0];
+        else if (m.size() > 1)
+          bad_model(ctx, "gives a layer several masks, which Lamina does not import", value);
       } else if (key == "initial_state") {
         flatten_tensors(value, call.initial_state, ctx);
         if (value.is_array())
           for (const auto& h : value)
             if (is_history(h)) call.initial_state.push_back(ref_from_history(h));
       } else if (!value.is_null() && !(value.is_boolean() && !value.get<bool>())) {
-        bad_model(ctx, fmt::format("calls a layer with keyword argument '{}', which Lamina does not import", key), kwargs);
+        bad_model(ctx, fmt::format("calls a layer with keyword argument '{}', which Lamina does not import", key),
+                  kwargs);
       }
     }
   };
@@ -153,24 +159,28 @@ NodeCall parse_node(const Json& node, const ImportContext& ctx) {
 
 Model import_sequential(const Json& serialized, const ImportContext& ctx) {
   const Json& inner = serialized["config"];
-  const Json* layers = inner.is_array() ? &inner : (inner.is_object() && inner.contains("layers") ? &inner["layers"] : nullptr);
+  const Json* layers =
+      inner.is_array() ? &inner : (inner.is_object() && inner.contains("layers") ? &inner["layers"] : nullptr);
   if (!layers || !layers->is_array() || layers->empty()) bad_model(ctx, "has a Sequential model without layers", inner);
   const std::string name = inner.is_object() && inner.contains("name") && inner["name"].is_string()
                                ? inner["name"].get<std::string>()
                                : "sequential";
   std::size_t first = 0;
   Tensor input;
-  auto feeds_embedding = [&](std::size_t i) { return i < layers->size() && keras_class_name((*layers)[i]) == "Embedding"; };
+  auto feeds_embedding = [&](std::size_t i) {
+    return i < layers->size() && keras_class_name((*layers)[i]) == "Embedding";
+  };
   const Json& l0 = (*layers)[0];
   if (keras_class_name(l0) == "InputLayer") {
     const Json& c = keras_inner_config(l0, ctx);
     const Json* shape = find_batch_shape(c);
     if (!shape) bad_model(ctx, "has an InputLayer without batch_shape", c);
-    input = make_input(*shape, c.value("dtype", Json("float32")), c.value("name", std::string()), feeds_embedding(1), ctx);
+    input =
+        make_input(*shape, c.value("dtype", Json("float32")), c.value("name", std::string()), feeds_embedding(1), ctx);
     first = 1;
   } else if (const Json& c = keras_inner_config(l0, ctx); find_batch_shape(c)) {
-    input = make_input(*find_batch_shape(c), c.value("dtype", Json("float32")), c.value("name", std::string("layer")) + "_input",
-                       feeds_embedding(0), ctx);
+    input = make_input(*find_batch_shape(c), c.value("dtype", Json("float32")),
+                       c.value("name", std::string("layer")) + "_input", feeds_embedding(0), ctx);
   } else {
     const Json* shape = nullptr;
     if (inner.is_object() && inner.contains("build_input_shape") && inner["build_input_shape"].is_array())
@@ -178,16 +188,19 @@ Model import_sequential(const Json& serialized, const ImportContext& ctx) {
     else if (serialized.contains("build_config") && serialized["build_config"].is_object() &&
              serialized["build_config"].contains("input_shape"))
       shape = &serialized["build_config"]["input_shape"];
-    if (!shape) bad_model(ctx, "has a Sequential model whose input shape it does not give", inner,
-                          "build the model in Keras (call it once, or start it with keras.Input) and save it again");
+    if (!shape)
+      bad_model(ctx, "has a Sequential model whose input shape it does not give", inner,
+                "build the model in Keras (call it once, or start it with keras.Input) and save it again");
     input = make_input(*shape, Json("float32"), "", feeds_embedding(0), ctx);
   }
   Sequential seq({}, name);
   seq.add(input);
   for (std::size_t i = first; i < layers->size(); ++i) {
     const Json& l = (*layers)[i];
-    if (is_model_class(keras_class_name(l))) seq.add(import_model(l, ctx));
-    else seq.add(import_layer(l, ctx));
+    if (is_model_class(keras_class_name(l)))
+      seq.add(import_model(l, ctx));
+    else
+      seq.add(import_layer(l, ctx));
   }
   return seq;
 }
@@ -220,12 +233,14 @@ Model import_functional(const Json& serialized, const ImportContext& ctx) {
     Entry e;
     e.cls = keras_class_name(l);
     const Json& c = keras_inner_config(l, ctx);
-    e.name = l.contains("name") && l["name"].is_string() ? l["name"].get<std::string>() : c.value("name", std::string());
+    e.name =
+        l.contains("name") && l["name"].is_string() ? l["name"].get<std::string>() : c.value("name", std::string());
     if (e.name.empty() || by_name.count(e.name)) bad_model(ctx, "has a layer without a unique name", l);
     if (e.cls == "InputLayer") {
       const Json* shape = find_batch_shape(c);
       if (!shape) bad_model(ctx, "has an InputLayer without batch_shape", c);
-      Tensor in = make_input(*shape, c.value("dtype", Json("float32")), e.name, embedding_inputs.count(e.name) > 0, ctx);
+      Tensor in =
+          make_input(*shape, c.value("dtype", Json("float32")), e.name, embedding_inputs.count(e.name) > 0, ctx);
       e.outputs.push_back({in});
     } else {
       if (is_model_class(e.cls)) {
@@ -245,14 +260,16 @@ Model import_functional(const Json& serialized, const ImportContext& ctx) {
   // model's own first node, hence the offset).
   auto resolve = [&](const TensorRef& r) -> std::optional<Tensor> {
     auto it = by_name.find(r.layer);
-    if (it == by_name.end()) bad_model(ctx, fmt::format("refers to a layer '{}' it does not have", r.layer), Json(r.layer));
+    if (it == by_name.end())
+      bad_model(ctx, fmt::format("refers to a layer '{}' it does not have", r.layer), Json(r.layer));
     const Entry& e = entries[it->second];
     std::int64_t node = r.node - (e.nested_functional ? 1 : 0);
     if (node < 0 || r.index < 0) bad_model(ctx, "refers to a node index that does not exist", Json(r.layer));
     if (node >= static_cast<std::int64_t>(e.outputs.size())) return std::nullopt;
     const TensorList& outs = e.outputs[node];
     if (r.index >= static_cast<std::int64_t>(outs.size()))
-      bad_model(ctx, fmt::format("refers to output {} of layer '{}', which has {}", r.index, r.layer, outs.size()), Json(r.layer));
+      bad_model(ctx, fmt::format("refers to output {} of layer '{}', which has {}", r.index, r.layer, outs.size()),
+                Json(r.layer));
     return outs[r.index];
   };
   for (bool progress = true; progress;) {
@@ -264,13 +281,17 @@ Model import_functional(const Json& serialized, const ImportContext& ctx) {
         bool ready = true;
         for (const auto& r : call.inputs) {
           auto t = resolve(r);
-          if (!t) ready = false;
-          else args.push_back(*t);
+          if (!t)
+            ready = false;
+          else
+            args.push_back(*t);
         }
         for (const auto& r : call.initial_state) {
           auto t = resolve(r);
-          if (!t) ready = false;
-          else states.push_back(*t);
+          if (!t)
+            ready = false;
+          else
+            states.push_back(*t);
         }
         std::optional<Tensor> mask;
         if (call.mask) {
@@ -296,11 +317,15 @@ Model import_functional(const Json& serialized, const ImportContext& ctx) {
     if (!inner.contains(key)) bad_model(ctx, fmt::format("has no \"{}\"", key), inner);
     const Json& v = inner[key];
     std::vector<Json> leaves;
-    if (is_history(v)) leaves.push_back(v);
-    else if (v.is_array()) for (const auto& x : v) leaves.push_back(x);
-    else if (v.is_object()) for (const auto& [k, x] : v.items()) leaves.push_back(x);
+    if (is_history(v))
+      leaves.push_back(v);
+    else if (v.is_array())
+      for (const auto& x : v) leaves.push_back(x);
+    else if (v.is_object())
+      for (const auto& [k, x] : v.items()) leaves.push_back(x);
     for (const auto& leaf : leaves) {
-      if (!is_history(leaf)) bad_model(ctx, fmt::format("has an entry of \"{}\" that is not [layer, node, tensor]", key), leaf);
+      if (!is_history(leaf))
+        bad_model(ctx, fmt::format("has an entry of \"{}\" that is not [layer, node, tensor]", key), leaf);
       auto t = resolve(ref_from_history(leaf));
       if (!t) bad_model(ctx, fmt::format("names in \"{}\" a node that was never built", key), leaf);
       out.push_back(*t);
@@ -339,11 +364,12 @@ void find_keras1_marker(const Json& j, std::string& marker, int depth = 0) {
 }
 
 [[noreturn]] void keras1_error(const ImportContext& ctx, const std::string& found) {
-  throw ValueError({.problem = fmt::format("'{}' was written by Keras 1, whose models Lamina does not import", ctx.source),
-                    .expected = "a file written by Keras 2 (2.0 or later), tf.keras, or Keras 3",
-                    .found = found,
-                    .hint = "Keras 1 used other config fields (output_dim, inner_activation, init) and per-gate RNN "
-                            "weights; load the file in Keras 2 (keras.models.load_model) and save it again"});
+  throw ValueError(
+      {.problem = fmt::format("'{}' was written by Keras 1, whose models Lamina does not import", ctx.source),
+       .expected = "a file written by Keras 2 (2.0 or later), tf.keras, or Keras 3",
+       .found = found,
+       .hint = "Keras 1 used other config fields (output_dim, inner_activation, init) and per-gate RNN "
+               "weights; load the file in Keras 2 (keras.models.load_model) and save it again"});
 }
 
 // ---- export -------------------------------------------------------------------------------
@@ -358,8 +384,11 @@ Json shape_json(const Shape& s, bool with_batch) {
 Json input_layer_json(const std::string& name, const TensorSpec& spec) {
   return Json{{"module", "keras.layers"},
               {"class_name", "InputLayer"},
-              {"config", {{"batch_shape", shape_json(spec.shape, false)}, {"dtype", dtype_name(spec.dtype)},
-                          {"sparse", false}, {"name", name}}},
+              {"config",
+               {{"batch_shape", shape_json(spec.shape, false)},
+                {"dtype", dtype_name(spec.dtype)},
+                {"sparse", false},
+                {"name", name}}},
               {"registered_name", nullptr}};
 }
 
@@ -375,7 +404,7 @@ LayerRef layer_of(const Model& model, const std::string& name) { return model.ge
 
 bool is_model_layer(const LayerRef& l) { return dynamic_cast<const ModelLayer*>(l.ptr().get()) != nullptr; }
 
-// Lamina semantics a Keras file would silently change are refused (docs/keras-interop.md).
+// Lamina semantics a Keras file would silently change are refused (docs/keras.md).
 void check_exportable_call(const Layer& layer, const std::vector<TensorSpec>& inputs, const Json& call_attrs) {
   if (layer.type() == "GlobalMaxPooling1D" && !inputs.empty() && inputs[0].has_mask())
     throw ValueError({.problem = fmt::format("layer '{}' (GlobalMaxPooling1D) pools a masked input, which Keras would "
@@ -386,9 +415,21 @@ void check_exportable_call(const Layer& layer, const std::vector<TensorSpec>& in
                       .found = "a masked input",
                       .hint = "drop the mask before it (x.without_mask() is not exportable either): use "
                               "GlobalAveragePooling1D, or keep the model in Lamina's format"});
+  const std::string& type = layer.type();
+  if ((type == "Conv1D" || type == "MaxPooling1D" || type == "AveragePooling1D") && !inputs.empty() &&
+      inputs[0].has_mask())
+    throw ValueError(
+        {.problem = fmt::format("layer '{}' ({}) takes a masked input, which Keras would not treat the same "
+                                "way",
+                                layer.name(), type),
+         .expected = fmt::format("an unmasked input (Keras's {} ignores masks: masked steps enter the "
+                                 "windows with whatever values they hold)",
+                                 type),
+         .found = "a masked input",
+         .hint = "keep the model in Lamina's format, or feed this layer an unmasked sequence"});
   if (call_attrs.is_object() && call_attrs.value("explicit_mask", false))
-    throw ValueError({.problem = fmt::format("layer '{}' was called with an explicit mask, which Lamina does not export",
-                                             layer.name()),
+    throw ValueError({.problem = fmt::format(
+                          "layer '{}' was called with an explicit mask, which Lamina does not export", layer.name()),
                       .expected = "masks that flow from Embedding(mask_zero) or Masking",
                       .found = "{.mask = ...} in the call",
                       .hint = "keep the model in Lamina's format"});
@@ -418,25 +459,26 @@ void refuse_keras1(const Json& model_config, const ImportContext& ctx) {
 Model import_model(const Json& serialized, const ImportContext& ctx) {
   const std::string cls = keras_class_name(serialized);
   if (!is_model_class(cls))
-    bad_model(ctx, "is not a Sequential or functional model", serialized.is_object() && serialized.contains("class_name")
-                                                                   ? serialized["class_name"]
-                                                                   : serialized,
+    bad_model(ctx, "is not a Sequential or functional model",
+              serialized.is_object() && serialized.contains("class_name") ? serialized["class_name"] : serialized,
               "Lamina imports Sequential and functional models; subclassed models have no config to rebuild");
   if (!serialized.contains("config")) bad_model(ctx, "has a model without \"config\"", serialized);
   std::vector<std::string> unknown, lambdas;
   collect_unsupported(serialized, ctx, unknown, lambdas);
   if (!unknown.empty() || !lambdas.empty()) {
     std::string found, hint;
-    if (!unknown.empty()) found = fmt::format("{} layer(s) of classes Lamina does not have: {}", unknown.size(), fmt::join(unknown, ", "));
+    if (!unknown.empty())
+      found = fmt::format("{} layer(s) of classes Lamina does not have: {}", unknown.size(), fmt::join(unknown, ", "));
     if (!lambdas.empty()) {
       found += fmt::format("{}{} Python Lambda layer(s): {}", found.empty() ? "" : "; ", lambdas.size(),
                            fmt::join(lambdas, ", "));
-      hint = fmt::format("a Python Lambda's code never runs in Lamina: register a Lamina function under the layer's "
-                         "name before loading, lamina::layers::register_lambda(\"{}\", fn), and it loads",
-                         lambdas[0]);
+      hint = fmt::format(
+          "a Python Lambda's code never runs in Lamina: register a Lamina function under the layer's "
+          "name before loading, lamina::layers::register_lambda(\"{}\", fn), and it loads",
+          lambdas[0]);
     }
     if (!unknown.empty())
-      hint += std::string(hint.empty() ? "" : "; ") + "the Keras layers Lamina imports are listed in docs/keras-interop.md";
+      hint += std::string(hint.empty() ? "" : "; ") + "the Keras layers Lamina imports are listed in docs/keras.md";
     throw ValueError({.problem = fmt::format("'{}' holds layers Lamina cannot build", ctx.source),
                       .expected = "Keras layers that have a Lamina equivalent",
                       .found = found,
@@ -451,8 +493,10 @@ std::vector<KerasLayerEntry> keras_layers(const Model& model) {
   auto add = [&](LayerRef layer, const std::string& cls, const std::string& name) {
     std::string base = keras_snake_case(cls), path = base;
     auto it = used.find(base);
-    if (it == used.end()) used[base] = 0;
-    else path = fmt::format("{}_{}", base, ++it->second);
+    if (it == used.end())
+      used[base] = 0;
+    else
+      path = fmt::format("{}_{}", base, ++it->second);
     out.push_back({std::move(layer), cls, path, name});
   };
   if (model->is_sequential()) {
@@ -462,7 +506,9 @@ std::vector<KerasLayerEntry> keras_layers(const Model& model) {
   // Keras's map_graph order: operations by decreasing depth, ties by first visit in a
   // depth-first walk from the outputs.
   const auto& steps = model->graph().steps();
-  auto op_key = [&](std::size_t s) { return steps[s].is_input() ? "input:" + steps[s].node->name : steps[s].node->name; };
+  auto op_key = [&](std::size_t s) {
+    return steps[s].is_input() ? "input:" + steps[s].node->name : steps[s].node->name;
+  };
   std::vector<std::size_t> order;
   std::set<std::size_t> finished;
   std::map<std::string, std::size_t> op_index;
@@ -509,12 +555,13 @@ std::vector<KerasLayerEntry> keras_layers(const Model& model) {
     std::size_t s = 0;
     while (s < steps.size() && !(steps[s].node->name == k && !steps[s].is_input())) ++s;
     if (s < steps.size() && !steps[s].is_layer())
-      throw ValueError({.problem = fmt::format("model '{}' has op '{}' between its layers, which a Keras file cannot hold",
-                                               model.name(), steps[s].node->op),
-                        .expected = "layers only (Keras 3 configs hold layers, not Lamina's ops)",
-                        .found = fmt::format("op '{}'", steps[s].node->op),
-                        .hint = "use Keras layers for it (Add, Multiply, Rescaling...) or keep the model in Lamina's "
-                                "format"});
+      throw ValueError(
+          {.problem = fmt::format("model '{}' has op '{}' between its layers, which a Keras file cannot hold",
+                                  model.name(), steps[s].node->op),
+           .expected = "layers only (Keras 3 configs hold layers, not Lamina's ops)",
+           .found = fmt::format("op '{}'", steps[s].node->op),
+           .hint = "use Keras layers for it (Add, Multiply, Rescaling...) or keep the model in Lamina's "
+                   "format"});
     LayerRef l = layer_of(model, k);
     add(l, keras_class_of(*l), k);
   }
@@ -544,8 +591,8 @@ std::vector<std::pair<std::string, std::vector<Variable>>> legacy_layer_weights(
 Json export_model(const Model& model, const ExportTarget& target) {
   const bool sequential = model->is_sequential();
   if (!model->graph_built())
-    throw ValueError({.problem = fmt::format("Sequential model '{}' has no input shape yet, so Keras could not build it",
-                                             model.name()),
+    throw ValueError({.problem = fmt::format(
+                          "Sequential model '{}' has no input shape yet, so Keras could not build it", model.name()),
                       .expected = "a built model",
                       .found = "a Sequential model never called",
                       .hint = "start it with lm::Input(...) or call it once before saving"});
@@ -560,11 +607,12 @@ Json export_model(const Model& model, const ExportTarget& target) {
     std::vector<TensorSpec> specs;
     for (const auto& in : steps[s].inputs) {
       if (in.step < 0)
-        throw ValueError({.problem = fmt::format("model '{}' feeds a constant to layer '{}', which a Keras file cannot hold",
-                                                 model.name(), steps[s].node->name),
-                          .expected = "layers fed by tensors",
-                          .found = "a constant input",
-                          .hint = "keep the model in Lamina's format"});
+        throw ValueError(
+            {.problem = fmt::format("model '{}' feeds a constant to layer '{}', which a Keras file cannot hold",
+                                    model.name(), steps[s].node->name),
+             .expected = "layers fed by tensors",
+             .found = "a constant input",
+             .hint = "keep the model in Lamina's format"});
       specs.push_back(steps[static_cast<std::size_t>(in.step)].output_specs.at(static_cast<std::size_t>(in.index)));
     }
     return specs;
@@ -622,10 +670,13 @@ Json export_model(const Model& model, const ExportTarget& target) {
         check_exportable_call(*e.layer, specs, attrs);
         if (first_specs.empty()) first_specs = specs;
         auto tensor = [&](const model::StepInput& in) {
-          const auto& spec = steps[static_cast<std::size_t>(in.step)].output_specs.at(static_cast<std::size_t>(in.index));
+          const auto& spec =
+              steps[static_cast<std::size_t>(in.step)].output_specs.at(static_cast<std::size_t>(in.index));
           return Json{{"class_name", "__keras_tensor__"},
-                      {"config", {{"shape", shape_json(spec.shape, false)}, {"dtype", dtype_name(spec.dtype)},
-                                  {"keras_history", history(in)}}}};
+                      {"config",
+                       {{"shape", shape_json(spec.shape, false)},
+                        {"dtype", dtype_name(spec.dtype)},
+                        {"keras_history", history(in)}}}};
         };
         const auto& ins = steps[s].inputs;
         Json args = Json::array(), kwargs = Json::object();
@@ -655,14 +706,18 @@ Json export_model(const Model& model, const ExportTarget& target) {
     }
     c["layers"] = layers;
     Json ins = Json::array(), outs = Json::array();
-    for (auto s : graph.input_steps()) ins.push_back(Json::array({steps[static_cast<std::size_t>(s)].node->name, 0, 0}));
+    for (auto s : graph.input_steps())
+      ins.push_back(Json::array({steps[static_cast<std::size_t>(s)].node->name, 0, 0}));
     for (const auto& o : graph.outputs()) outs.push_back(history(o));
     c["input_layers"] = ins;
     c["output_layers"] = outs;
   }
-  Json out = sequential ? Json{{"module", "keras"}, {"class_name", "Sequential"}, {"config", c}, {"registered_name", nullptr}}
-                        : Json{{"module", "keras.src.models.functional"}, {"class_name", "Functional"}, {"config", c},
-                               {"registered_name", "Functional"}};
+  Json out = sequential
+                 ? Json{{"module", "keras"}, {"class_name", "Sequential"}, {"config", c}, {"registered_name", nullptr}}
+                 : Json{{"module", "keras.src.models.functional"},
+                        {"class_name", "Functional"},
+                        {"config", c},
+                        {"registered_name", "Functional"}};
   out["build_config"] = build_config(graph.input_specs());
   return out;
 }
