@@ -291,3 +291,20 @@ TEST(KerasExport, Conv1DAndPoolingRoundTrip) {
   EXPECT_EQ(config["layers"][2]["config"]["pool_size"], lm::Json::parse("[2]"));
   EXPECT_EQ(config["layers"][3]["config"]["strides"], lm::Json::parse("[1]"));
 }
+
+// lamina convert's library half: .h5 -> .keras -> Lamina's format -> .h5, outputs unchanged.
+TEST(KerasExport, ConvertBetweenEveryFormat) {
+  const std::string h5 = lamina::kerastest::sample("dl4j_simple_rnn_tf_keras_2_model.h5");
+  TempDir dir;
+  lm::io::KerasNotes notes;
+  lm::io::convert(h5, dir.file("a.keras"), &notes);
+  lm::io::convert(dir.file("a.keras"), dir.file("b.lamina"));
+  lm::io::convert(dir.file("b.lamina"), dir.file("c.h5"));
+  EXPECT_EQ(lm::io::sniff_model_file(dir.file("a.keras")), lm::io::ModelFileKind::Keras);
+  EXPECT_EQ(lm::io::sniff_model_file(dir.file("b.lamina")), lm::io::ModelFileKind::Lamina);
+  EXPECT_EQ(lm::io::sniff_model_file(dir.file("c.h5")), lm::io::ModelFileKind::KerasH5);
+  auto x = lm::random_uniform({4, 1, 1}, {.minval = -1, .maxval = 1});
+  auto want = lm::io::load_any_model(h5)(x).to_vector<float>();
+  for (const char* f : {"a.keras", "b.lamina", "c.h5"})
+    EXPECT_EQ(lm::io::load_any_model(dir.file(f))(x).to_vector<float>(), want) << f;
+}

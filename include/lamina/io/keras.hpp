@@ -1,5 +1,5 @@
 #pragma once
-// Keras files, both ways (docs/keras-interop.md):
+// Keras files, both ways (docs/keras.md):
 //   - `.keras` (Keras 3, and tf.keras 2.13-2.15's flavour): a zip of metadata.json,
 //     config.json and model.weights.h5, read and written;
 //   - legacy `.h5` (Keras 2, tf.keras, Keras 3's legacy writer): model_config and
@@ -47,6 +47,10 @@ enum class ModelFileKind { Lamina, Keras, KerasH5 };
 ModelFileKind sniff_model_file(const std::string& path);
 // By the extension: ".keras", ".h5"/".hdf5"/".hdf", anything else is Lamina's format.
 ModelFileKind model_file_kind_for(const std::string& path);
+
+// Any model file (kind sniffed from its first bytes): Keras's, with the import notes, or
+// Lamina's. What `lamina summary` / `lamina predict` load.
+Model load_any_model(const std::string& path, KerasNotes* notes = nullptr);
 
 // Reads IN (any kind, sniffed) and writes OUT (kind from its extension). For `lamina convert`.
 void convert(const std::string& in, const std::string& out, KerasNotes* notes = nullptr);

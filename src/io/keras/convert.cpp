@@ -23,7 +23,8 @@ ModelFileKind model_file_kind_for(const std::string& path) {
     std::string e = ext;
     if (path.size() < e.size()) return false;
     std::string tail = path.substr(path.size() - e.size());
-    std::transform(tail.begin(), tail.end(), tail.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(tail.begin(), tail.end(), tail.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return tail == e;
   };
   if (ends_with(".keras")) return ModelFileKind::Keras;
@@ -31,14 +32,18 @@ ModelFileKind model_file_kind_for(const std::string& path) {
   return ModelFileKind::Lamina;
 }
 
-void convert(const std::string& in, const std::string& out, KerasNotes* notes) {
-  Model model;
-  switch (sniff_model_file(in)) {
-    case ModelFileKind::Keras: model = load_keras(in, notes); break;
-    case ModelFileKind::KerasH5: model = load_keras_h5(in, notes); break;
-    case ModelFileKind::Lamina: model = load_model(in); break;
+Model load_any_model(const std::string& path, KerasNotes* notes) {
+  switch (sniff_model_file(path)) {
+    case ModelFileKind::Keras:
+      return load_keras(path, notes);
+    case ModelFileKind::KerasH5:
+      return load_keras_h5(path, notes);
+    case ModelFileKind::Lamina:
+      break;
   }
-  model.save(out);
+  return load_model(path);
 }
+
+void convert(const std::string& in, const std::string& out, KerasNotes* notes) { load_any_model(in, notes).save(out); }
 
 }  // namespace lamina::io

@@ -330,7 +330,7 @@ std::vector<std::string> H5Direct::chunked_string_list_attr(const std::string& p
   return out;
 }
 
-Tensor H5Direct::dataset(const std::string& path) const {
+H5RawArray H5Direct::dataset(const std::string& path) const {
   auto lock = hdf5_lock();
   H5Id ds = open_object(path, false);
   if (!ds.valid()) fail(path, "the dataset does not exist", "a dataset", has_group(path) ? "a group" : "nothing");
@@ -416,9 +416,11 @@ Tensor H5Direct::dataset(const std::string& path) const {
                      image_size_),
          fmt::format("{} elements, {} bytes", count, declared), "the file is truncated or crafted; save it again");
 
-  Tensor out = detail::empty(Shape(shape), dtype);
+  // Plain memory, not a Tensor: this runs in H5Reader's child, where Lamina's allocator (whose
+  // lock another thread of the parent may have held at fork time) must not be used.
+  H5RawArray out{dtype, shape, std::string(static_cast<std::size_t>(declared), '\0')};
   if (count == 0) return out;
-  void* buf = detail::mutable_raw_data(out);
+  void* buf = out.bytes.data();
   if (is_enum_bool) {
     H5Id native = checked(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Id::Kind::Datatype, "map a type");
     std::int8_t false_v = 0, true_v = 1;

@@ -14,6 +14,13 @@
 
 namespace lamina::io::keras {
 
+// A dataset's values as read: the dtype H5Reader::dataset gives, and the raw bytes.
+struct H5RawArray {
+  DType dtype = Float32;
+  std::vector<std::int64_t> shape;
+  std::string bytes;
+};
+
 // Reads an HDF5 file image. Paths are '/'-separated from the root ("layers/dense/vars/0").
 class H5Direct {
  public:
@@ -41,7 +48,7 @@ class H5Direct {
   std::vector<std::string> chunked_string_list_attr(const std::string& path, const std::string& name) const;
   // A numeric dataset as a tensor: float32/float64 stay, integers become int32 (at most 32
   // bits signed, or 16 unsigned) or int64, h5py's booleans become Bool.
-  Tensor dataset(const std::string& path) const;
+  H5RawArray dataset(const std::string& path) const;
 
   static constexpr std::uint64_t kMaxExpansion = H5Reader::kMaxExpansion;
   static constexpr std::uint64_t kSmallDataset = H5Reader::kSmallDataset;

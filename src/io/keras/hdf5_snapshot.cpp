@@ -30,7 +30,8 @@ struct H5Node {
   std::optional<H5Failure> children_error, attrs_error, data_error;
   std::vector<std::string> children;
   std::map<std::string, std::variant<std::vector<std::string>, H5Failure>> attrs;
-  Tensor data;
+  std::optional<H5RawArray> data;  // datasets, in the child
+  Tensor tensor;                   // datasets, in the parent
 };
 
 struct H5Snapshot {
@@ -194,13 +195,12 @@ std::string encode(const H5Snapshot& s) {
       else
         o.failure(std::get<1>(v));
     }
-    o.u64(n.data.defined() ? 1 : 0);
-    if (n.data.defined()) {
-      o.u64(static_cast<std::uint64_t>(n.data.dtype()));
-      o.u64(static_cast<std::uint64_t>(n.data.shape().rank()));
-      for (auto d : n.data.shape()) o.u64(static_cast<std::uint64_t>(d));
-      o.str(std::string(static_cast<const char*>(n.data.raw_data()),
-                        static_cast<std::size_t>(n.data.numel()) * itemsize(n.data.dtype())));
+    o.u64(n.data ? 1 : 0);
+    if (n.data) {
+      o.u64(static_cast<std::uint64_t>(n.data->dtype));
+      o.u64(n.data->shape.size());
+      for (auto d : n.data->shape) o.u64(static_cast<std::uint64_t>(d));
+      o.str(n.data->bytes);
     }
   }
   o.u64(s.link_errors.size());
@@ -227,16 +227,23 @@ bool decode(std::string_view bytes, H5Snapshot& s) {
         node.attrs[name] = in.failure();
     }
     if (in.u64() != 0) {
-      auto dtype = static_cast<DType>(in.u64());
+      const std::uint64_t code = in.u64();
+      if (code > static_cast<std::uint64_t>(DType::Float64)) return false;
+      auto dtype = static_cast<DType>(code);
       std::uint64_t rank = in.u64();
       if (rank > 64) return false;
       std::vector<std::int64_t> dims;
       for (std::uint64_t r = 0; r < rank; ++r) dims.push_back(static_cast<std::int64_t>(in.u64()));
       std::string raw = in.str();
       if (!in.ok) return false;
-      node.data = detail::empty(Shape(dims), dtype);
-      if (raw.size() != static_cast<std::size_t>(node.data.numel()) * itemsize(dtype)) return false;
-      if (!raw.empty()) std::memcpy(detail::mutable_raw_data(node.data), raw.data(), raw.size());
+      std::uint64_t count = 1;
+      for (auto d : dims) {
+        if (d < 0 || (d != 0 && count > (std::uint64_t{1} << 62) / static_cast<std::uint64_t>(d))) return false;
+        count *= static_cast<std::uint64_t>(d);
+      }
+      if (raw.size() != count * itemsize(dtype)) return false;
+      node.tensor = detail::empty(Shape(dims), dtype);
+      if (!raw.empty()) std::memcpy(detail::mutable_raw_data(node.tensor), raw.data(), raw.size());
     }
   }
   std::uint64_t nl = in.u64();
@@ -451,7 +458,7 @@ Tensor H5Reader::dataset(const std::string& path) const {
   const H5Node* n = find(*snap_, path);
   if (!n || n->group) fail(path, "the dataset does not exist", "a dataset", n ? "a group" : "nothing");
   if (n->data_error) raise(*n->data_error);
-  return n->data;
+  return n->tensor;
 }
 
 }  // namespace lamina::io::keras
