@@ -5,6 +5,14 @@ find_package(fmt REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(ZLIB REQUIRED)
 
+# HDF5 (C library only) and libzip, for Keras files (.keras is a zip holding an HDF5 file;
+# legacy .h5 is HDF5). Found through pkg-config: Debian's serial HDF5 lives in its own folder.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LAMINA_HDF5 REQUIRED IMPORTED_TARGET hdf5)
+pkg_check_modules(LAMINA_LIBZIP REQUIRED IMPORTED_TARGET libzip)
+add_library(lamina::hdf5 ALIAS PkgConfig::LAMINA_HDF5)
+add_library(lamina::zip ALIAS PkgConfig::LAMINA_LIBZIP)
+
 # OpenBLAS, OpenMP flavour, linked by full path. We deliberately do not use
 # find_package(BLAS): on Debian it can resolve to the netlib reference BLAS
 # (libblas.so.3), which is 20-30x slower. The rpath makes the loader pick the

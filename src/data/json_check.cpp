@@ -30,12 +30,14 @@ JsonFields::JsonFields(const nlohmann::json& config, std::string type, std::init
                         .expected = fmt::format("every field get_config() writes: {}", list),
                         .found = describe(config),
                         .hint = "rebuild from the output of get_config(); a hand-written config needs every field"});
-  for (const auto& [key, value] : config.items())
+  for (const auto& item : config.items()) {
+    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
     if (std::none_of(fields.begin(), fields.end(), [&](const char* f) { return key == f; }))
       throw ValueError({.problem = fmt::format("the {} config has an unknown field", type_),
                         .expected = fmt::format("only the fields {}", list),
                         .found = fmt::format("field '{}'", printable(key)),
                         .hint = "check the spelling; fields of other versions or libraries are not read"});
+  }
 }
 
 const nlohmann::json& JsonFields::at(const char* field) const { return config_.at(field); }

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "lamina/core/error.hpp"
+#include "lamina/io/keras.hpp"
 #include "lamina/io/safetensors.hpp"
 #include "lamina/layers/lambda.hpp"
 #include "lamina/layers/registry.hpp"
@@ -272,7 +273,14 @@ Json read_model_config(const std::string& path) {
 
 namespace lamina {
 
-void Model::save(const std::string& path) const { io::save_checkpoint(*this, path); }
+// ".keras" and ".h5" paths write Keras's formats (lamina/io/keras.hpp); others Lamina's own.
+void Model::save(const std::string& path) const {
+  switch (io::model_file_kind_for(path)) {
+    case io::ModelFileKind::Keras: return io::save_keras(*this, path);
+    case io::ModelFileKind::KerasH5: return io::save_keras_h5(*this, path);
+    case io::ModelFileKind::Lamina: return io::save_checkpoint(*this, path);
+  }
+}
 
 void Model::save_weights(const std::string& path) const {
   io::write_file(path, io::weight_tensors(*this),
@@ -286,6 +294,12 @@ void Model::load_weights(const std::string& path) const {
 }
 
 Model load_model(const std::string& path) {
+  // Keras files are recognised by their first bytes, whatever their extension.
+  switch (io::sniff_model_file(path)) {
+    case io::ModelFileKind::Keras: return io::load_keras(path);
+    case io::ModelFileKind::KerasH5: return io::load_keras_h5(path);
+    case io::ModelFileKind::Lamina: break;
+  }
   io::TensorFile file = io::read_file_checked(path);
   io::check_format(path, file, {io::kModelFormat});
   Json config = io::parse_json(path, file.metadata, "lamina.model_config");

@@ -30,6 +30,7 @@ Tensor selu(const Tensor& x) {
 }
 Tensor swish(const Tensor& x) { return x * lamina::sigmoid(x); }
 Tensor hard_sigmoid(const Tensor& x) { return lamina::clip(x + 3, 0, 6) / 6; }
+Tensor hard_sigmoid_keras2(const Tensor& x) { return lamina::clip(x * 0.2 + 0.5, 0, 1); }
 Tensor hard_silu(const Tensor& x) { return x * hard_sigmoid(x); }
 Tensor gelu(const Tensor& x) { return x * (lamina::erf(x * 0.70710678118654752440) + 1) * 0.5; }
 Tensor relu6(const Tensor& x) { return lamina::clip(x, 0, 6); }
@@ -48,6 +49,7 @@ const std::vector<std::pair<std::string, Fn>>& table() {
       {"exponential", exponential}, {"elu", elu},
       {"selu", selu},           {"swish", swish},
       {"silu", swish},          {"hard_sigmoid", hard_sigmoid},
+      {"hard_sigmoid_keras2", hard_sigmoid_keras2},
       {"hard_silu", hard_silu}, {"hard_swish", hard_silu},
       {"gelu", gelu},           {"relu6", relu6},
       {"leaky_relu", leaky_relu}, {"mish", mish},

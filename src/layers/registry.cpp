@@ -354,8 +354,9 @@ struct Registry {
         {"UpSampling1D", make_up_sampling},
         {"ZeroPadding1D", make_zero_padding},
     };
-    for (const auto& [type, build] : builtins)
-      factories[type] = [build](const Json& config) {
+    for (const auto& entry : builtins)
+      // Captures a copy, not the structured binding (clang 14 cannot capture one).
+      factories[entry.first] = [build = entry.second](const Json& config) {
         ConfigReader c(config);
         LayerRef layer = build(c);
         c.finish();  // unknown fields, unsupported Keras options

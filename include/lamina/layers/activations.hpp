@@ -24,6 +24,8 @@ Tensor elu(const Tensor& x);  // x if x > 0 else exp(x) - 1
 Tensor selu(const Tensor& x);
 Tensor swish(const Tensor& x);         // x * sigmoid(x), also "silu"
 Tensor hard_sigmoid(const Tensor& x);  // relu6(x + 3) / 6 (Keras 3)
+// clip(0.2 x + 0.5, 0, 1): Keras 2's and tf.keras's hard_sigmoid, which files they wrote mean.
+Tensor hard_sigmoid_keras2(const Tensor& x);
 Tensor hard_silu(const Tensor& x);     // x * hard_sigmoid(x), also "hard_swish"
 Tensor gelu(const Tensor& x);          // x/2 (1 + erf(x / sqrt 2)): exact, Keras's default
 Tensor relu6(const Tensor& x);         // min(max(x, 0), 6)
