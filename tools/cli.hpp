@@ -25,6 +25,7 @@ void add_train_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 
 // The message of an error on one line: "<kind> in <where>: <problem> (expected ..., found ...); hint: ...".

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add_evaluate_command(app);
   add_predict_command(app);
   add_summary_command(app);
+  add_convert_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -188,6 +188,36 @@ TEST(Cli, DrawsTrainingCurvesAsPngAndSvg) {
   EXPECT_GT(png.pixels.size() - background, png.pixels.size() / 100);
 }
 
+TEST(Cli, ConvertsBetweenLaminaAndKerasFiles) {
+  auto dir = scratch() / "convert";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::string train;
+  for (int i = 0; i < 40; ++i) train += std::string(i % 2 ? "pos\tgood fine nice\n" : "neg\tbad awful poor\n");
+  write(dir / "train.tsv", train);
+  auto r = run_lamina("train " + (dir / "train.tsv").string() + " --arch bow --epochs 2 --verbose 0 --out " +
+                      (dir / "m.lamina").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run_lamina("convert " + (dir / "m.lamina").string() + " " + (dir / "m.keras").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = run_lamina("summary " + (dir / "m.keras").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Embedding"));
+  EXPECT_THAT(r.out, HasSubstr("GlobalAveragePooling1D"));
+  // Back to Lamina's format: the same weights as the original.
+  r = run_lamina("convert " + (dir / "m.keras").string() + " " + (dir / "back.lamina").string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto a = lm::load_model((dir / "m.lamina").string()).get_weights();
+  auto b = lm::load_model((dir / "back.lamina").string()).get_weights();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].to_vector<float>(), b[i].to_vector<float>()) << i;
+  // A file that is no model: one line, exit 1, nothing written.
+  write(dir / "junk.keras", "not a zip");
+  r = run_lamina("convert " + (dir / "junk.keras").string() + " " + (dir / "out.lamina").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_FALSE(fs::exists(dir / "out.lamina"));
+}
+
 TEST(Cli, BadInputIsOneLineAndAnExitCode) {
   auto dir = scratch();
   auto one_line = [](const CliRun& r) {
