@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds Lamina and runs its unit tests.
 #   bash scripts/test.sh              release build, all tests
-#   bash scripts/test.sh --sanitize   the same under AddressSanitizer + UBSan
+#   bash scripts/test.sh --sanitize   the same under AddressSanitizer + UBSan, except the tests that
+#                                     train to an accuracy (Learning.*, the CLI's word-order task):
+#                                     minutes under ASan, and their code runs in other tests there
 #   bash scripts/test.sh --tsan       the library and the concurrency tests (Concurrency.*)
 #                                     under ThreadSanitizer, OpenMP at 1 thread
 set -euo pipefail

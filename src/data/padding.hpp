@@ -27,6 +27,13 @@ struct PadLayout {
 // an Int32 result are a ValueError naming the row and position.
 template <class RowAt>
 Tensor pad_rows(std::int64_t n, RowAt&& row_at, const PadLayout& layout) {
+  // n * width must not overflow before the allocator can refuse it.
+  if (n > 0 && layout.width > std::numeric_limits<std::int64_t>::max() / 16 / n)
+    throw ValueError({.op = layout.op,
+                      .problem = "the padded result needs more memory than any machine has",
+                      .expected = "a width (maxlen) the rows fit in",
+                      .found = fmt::format("{} rows of width {}", n, layout.width),
+                      .hint = "set maxlen to the longest sequence you need, or leave it unset"});
   Shape shape{n, layout.width};
   Tensor out = lamina::detail::empty(shape, layout.dtype);  // checks the size against memory
   Tensor mask = lamina::detail::empty(shape, Bool);

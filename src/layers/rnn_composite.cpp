@@ -53,7 +53,10 @@ TensorList composite_sequence(const CompositeCell& cell, const Tensor& x_in, con
   // (B, T) step validity, or undefined when every step is valid.
   Tensor mask = mask_in.defined() ? mask_in : x_in.mask();
   if (mask.defined() && mask.rank() == 1) mask = broadcast_to(expand_dims(mask, 1), Shape{B, T});
-  const Tensor x = x_in.without_mask();
+  // Masked steps are selected to zeros before the projection: their states are discarded
+  // by the wheres below, but the backward multiplies their (zero) gradients by f'(garbage),
+  // and NaN or inf padding would reach W's gradient and, through R, the valid steps.
+  const Tensor x = mask.defined() ? where(expand_dims(mask, 2), x_in.without_mask(), 0) : x_in.without_mask();
 
   // Input projections of every step at once, with the input-side bias.
   Tensor xw = matmul(x, W);  // (B, T, G U)

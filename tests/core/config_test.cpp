@@ -1,13 +1,30 @@
+#include <cstdlib>
+
 #include "test_util.hpp"
 
 namespace lm = lamina;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(Config, LinksOpenBlasWithOpenMP) {
   // Not the netlib reference BLAS: that runs 20-30x slower (see README).
   std::string info = lm::blas_info();
   EXPECT_THAT(info, HasSubstr("OpenBLAS"));
   EXPECT_THAT(info, HasSubstr("threading=OpenMP"));
+}
+
+TEST(Config, BlasRunsKernelsForTheCpusVectorUnits) {
+  // OpenBLAS falls back to its SSE3 "Prescott" kernels on CPUs newer than itself (Debian's
+  // 0.3.21 on Sapphire Rapids): 4-8x slower GEMMs. Lamina picks the kernels by CPU feature.
+  // (Lamina sets OPENBLAS_CORETYPE to its choice, for child processes; any other value is the user's.)
+  const char* forced = std::getenv("OPENBLAS_CORETYPE");
+  if (forced && std::string(forced) != "SkylakeX" && std::string(forced) != "Haswell")
+    GTEST_SKIP() << "OPENBLAS_CORETYPE=" << forced << " is set by the user";
+  std::string info = lm::blas_info();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) EXPECT_THAT(info, Not(HasSubstr("core=Prescott")));
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq"))
+    EXPECT_THAT(info, Not(HasSubstr("core=Haswell")));  // the AVX-512 kernels where there is AVX-512
 }
 
 TEST(Config, ThreadCountIsHonouredByTheBlas) {

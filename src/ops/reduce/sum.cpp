@@ -125,8 +125,7 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdims) {
       },
       [](const Tensor& g, const Tensor& x, const Tensor&, const ReducePlan& plan) {
         Tensor gk = reshape(g, plan.kept_shape) * detail::inverse_counts(x, plan, g.dtype());
-        Tensor out = broadcast_to(gk, x.shape());
-        return plan.over_masked_axis ? out * detail::mask_weights(x, out.dtype()) : out;
+        return broadcast_to(gk, x.shape());  // zero at masked entries: `reduction` selects
       });
 }
 
@@ -181,7 +180,7 @@ Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
         Tensor xt = transpose(xv, perm);
         Tensor others = prod_others(reshape(xt, Shape{n, r}));
         Tensor gx = transpose(reshape(others * reshape(g, Shape{n, 1}), xt.shape()), inverse);
-        return plan.over_masked_axis ? gx * detail::mask_weights(x, gx.dtype()) : gx;
+        return gx;  // zero at masked entries: `reduction` selects
       });
 }
 

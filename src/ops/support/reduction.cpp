@@ -9,6 +9,7 @@
 #include "lamina/core/error.hpp"
 #include "lamina/ops/elementwise.hpp"
 #include "lamina/ops/shape.hpp"
+#include "ops/support/elementwise_op.hpp"
 
 namespace lamina::detail {
 
@@ -22,9 +23,10 @@ void require_nonempty(const TensorSpec& x, const ReducePlan& plan, const char* o
                         .hint = "check that the input is not empty (sum and mean give 0 over an empty axis)"});
 }
 
+Tensor zero_masked_gradient(const Tensor& gx, const Tensor& x) { return select_valid(gx, x); }
+
 Tensor spread_gradient(const Tensor& g, const Tensor& x, const ReducePlan& plan) {
-  Tensor out = broadcast_to(reshape(g, plan.kept_shape), x.shape());
-  return plan.over_masked_axis ? out * mask_weights(x, out.dtype()) : out;
+  return broadcast_to(reshape(g, plan.kept_shape), x.shape());
 }
 
 Tensor fill_invalid(const Tensor& t, const Tensor& x, double value) {
@@ -43,7 +45,7 @@ Tensor fill_invalid(const Tensor& t, const Tensor& x, double value) {
   });
   if (recording_active())
     record_gradient("fill_invalid", {t}, {out}, [x](const TensorList& g, const std::vector<bool>&) {
-      return TensorList{g[0] * mask_weights(x, g[0].dtype())};
+      return TensorList{select_valid(g[0], x)};  // select: g may hold NaN at masked entries
     });
   return out;
 }

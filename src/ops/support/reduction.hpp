@@ -8,11 +8,11 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/attrs.hpp"
 #include "lamina/core/recording.hpp"
 #include "lamina/core/tensor.hpp"
 #include "ops/support/kernels.hpp"
 #include "ops/support/reduce_plan.hpp"
-#include "core/attrs.hpp"
 
 namespace lamina::detail {
 
@@ -21,6 +21,11 @@ using Counts = std::vector<std::int64_t>;
 // max/min/argmax/argmin have no value over nothing: a zero-size reduced axis is an error
 // (raised on the spec, so a model with a known empty axis fails when it is built).
 void require_nonempty(const TensorSpec& x, const ReducePlan& plan, const char* op);
+
+// `gx` with exact zeros at x's masked entries (selected: whatever a masked entry holds,
+// f'(NaN) or 0 * inf, stays out); `gx` itself when x is unmasked. Every reduction's
+// gradient goes through it, over masked axes and feature axes alike.
+Tensor zero_masked_gradient(const Tensor& gx, const Tensor& x);
 
 // plan -> symbolic path -> kernel(plan) -> output mask -> gradient.
 // grad(g, x, out, plan) returns x's gradient (x keeps its mask so grad can read it; out
@@ -44,7 +49,7 @@ Tensor reduction(const char* op, const Tensor& x, const Axes& axes, bool keepdim
   } else {
     if (recording_active())
       record_gradient(op, {x}, {out}, [x, out, plan, grad](const TensorList& g, const std::vector<bool>&) {
-        return TensorList{grad(g[0], x, out.without_mask(), plan)};
+        return TensorList{zero_masked_gradient(grad(g[0], x, out.without_mask(), plan), x)};
       });
   }
   return out;
@@ -85,8 +90,8 @@ using SumAcc = std::conditional_t<std::is_floating_point_v<T>, double, std::uint
 
 // ---- gradient helpers ----------------------------------------------------------------------
 
-// Broadcasts a reduction's output gradient back over the input; zero at masked entries
-// when the reduction skipped them.
+// Broadcasts a reduction's output gradient back over the input (`reduction` then zeroes
+// the masked entries).
 Tensor spread_gradient(const Tensor& g, const Tensor& x, const ReducePlan& plan);
 
 // `t` (x's shape) with the entries x's mask marks invalid replaced by `value`.
