@@ -8,12 +8,12 @@
 
 #include "lamina/core/error.hpp"
 
-#define LAMINA_FUZZ_TARGET(body)                                                  \
+#define LAMINA_FUZZ_TARGET(body)                                                      \
   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
-    const std::string_view bytes(reinterpret_cast<const char*>(data), size);      \
-    try {                                                                         \
-      body;                                                                       \
-    } catch (const lamina::Error&) {                                              \
-    }                                                                             \
-    return 0;                                                                     \
+    const std::string_view bytes(reinterpret_cast<const char*>(data), size);          \
+    try {                                                                             \
+      body;                                                                           \
+    } catch (const lamina::Error&) {                                                  \
+    }                                                                                 \
+    return 0;                                                                         \
   }

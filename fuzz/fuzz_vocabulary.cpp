@@ -1,10 +1,10 @@
 // The text vectorizer's vocabulary: a vocabulary file (one token a line) set on a
 // TextVectorization and used, and a saved vectorizer config (JSON) rebuilt.
+#include <nlohmann/json.hpp>
+
 #include "fuzz_support.hpp"
 #include "lamina/data/text_lines.hpp"
 #include "lamina/data/text_vectorization.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace {
 void load_vocabulary(std::string_view bytes) {

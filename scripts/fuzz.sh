@@ -28,7 +28,9 @@ for t in "${targets[@]}"; do
   echo "== $t for ${seconds}s"
   # Leaks are not findings here (libhdf5 keeps caches); a crash, a sanitizer report, an
   # untyped exception (abort), a hang over 30 s or 2 GB of memory are.
-  if ! ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  # LAMINA_HDF5_TIMEOUT: a libhdf5 reader child that hangs is killed after 10 s (a typed
+  # error), well before libFuzzer's own -timeout.
+  if ! LAMINA_HDF5_TIMEOUT=10 ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1 \
       "build/fuzz/fuzz/$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=1048576 \
       -artifact_prefix="build/fuzz/findings/$t/" -print_final_stats=1 \
       "build/fuzz/corpus/$t" "${seeds[@]}" 2>"build/fuzz/$t.log"; then

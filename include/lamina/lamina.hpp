@@ -21,6 +21,7 @@
 #include "lamina/data/tsv.hpp"
 #include "lamina/data/utf8.hpp"
 #include "lamina/io/atomic_file.hpp"
+#include "lamina/io/keras.hpp"
 #include "lamina/io/model_file.hpp"
 #include "lamina/io/npy.hpp"
 #include "lamina/io/safetensors.hpp"

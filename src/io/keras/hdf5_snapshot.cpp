@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <variant>
@@ -16,6 +17,9 @@
 #include "io/keras/hdf5.hpp"
 #include "io/keras/hdf5_direct.hpp"
 #include "lamina/core/error.hpp"
+
+// Sanitizer runtimes (ASan, UBSan; libFuzzer installs its callback there) when linked in.
+extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
 namespace lamina::io::keras {
 
@@ -266,10 +270,13 @@ bool write_all(int fd, const std::string& data) {
 }
 
 // In the child: the snapshot (status 0) or the error that refused the whole file (status 1).
+void child_death() { ::_exit(9); }
+
 [[noreturn]] void child_main(int fd, std::string_view bytes, const std::string& source) {
-  // A crash here must end this process quietly: no sanitizer or fuzzer report for libhdf5's
-  // own faults (the parent turns them into an error).
+  // A crash here must end this process quietly: no fuzzer crash file for libhdf5's own faults
+  // (the parent turns them into an error). A sanitizer still prints what it caught.
   for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGTRAP}) ::signal(sig, SIG_DFL);
+  if (&__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(child_death);
   hdf5_enter_child();
   Out o;
   try {
@@ -292,6 +299,16 @@ bool write_all(int fd, const std::string& data) {
                 .hint = "the file is damaged; save it again"}});
   }
   ::_exit(write_all(fd, o.b) ? 0 : 3);
+}
+
+// LAMINA_HDF5_TIMEOUT (seconds) shortens the wait, for fuzzing.
+int child_timeout_seconds() {
+  static const int seconds = [] {
+    const char* env = std::getenv("LAMINA_HDF5_TIMEOUT");
+    int v = env ? std::atoi(env) : 0;
+    return v > 0 && v <= 3600 ? v : H5Reader::kChildTimeoutSeconds;
+  }();
+  return seconds;
 }
 
 }  // namespace
@@ -335,7 +352,7 @@ H5Reader::H5Reader(std::string_view bytes, std::string source) : source_(std::mo
   char buf[1 << 16];
   for (;;) {
     pollfd p{fds[0], POLLIN, 0};
-    int r = ::poll(&p, 1, kChildTimeoutSeconds * 1000);
+    int r = ::poll(&p, 1, child_timeout_seconds() * 1000);
     if (r < 0 && errno == EINTR) continue;
     if (r == 0) {
       timed_out = true;
