@@ -1,0 +1,1 @@
+// The translation unit that carries the example programs' precompiled header (CMakeLists.txt).
