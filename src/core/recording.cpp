@@ -16,6 +16,13 @@ PauseRecording::~PauseRecording() { saved_.swap(active_recorders()); }
 
 bool recording_active() { return !detail::active_recorders().empty(); }
 
+bool recording_tracks(const TensorList& tensors) {
+  for (Recorder* r : detail::active_recorders())
+    for (const auto& t : tensors)
+      if (t.defined() && r->tracks(t.id())) return true;
+  return false;
+}
+
 namespace {
 
 bool carries_gradient(DType dt) { return is_floating(dt); }

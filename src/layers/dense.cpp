@@ -38,9 +38,11 @@ Tensor DenseLayer::call(const Tensor& x, const Tensor&, bool) {
          .expected = fmt::format("inputs (batch, ..., {}) -- the layer was built for {} features", features, features),
          .found = x.shape().str(),
          .hint = "a layer keeps the input size it was first called with; create a new layer"});
-  Tensor y = dot(x, kernel_.value());
-  if (options_.use_bias) y = y + bias_.value();
-  return options_.activation(y);
+  // relu is fused into the product (one op, one output); other activations follow it.
+  const bool fuse_relu = options_.activation.is_builtin() && options_.activation.name() == "relu";
+  Tensor y = dense(x, kernel_.value(), options_.use_bias ? bias_.value() : Tensor(),
+                   fuse_relu ? DenseActivation::Relu : DenseActivation::Linear);
+  return fuse_relu ? y : options_.activation(y);
 }
 
 Json DenseLayer::get_config() const {

@@ -338,8 +338,22 @@ Tensor relu(const Tensor& x) {
         using T = decltype(v);
         return v < T(0) ? T(0) : v;  // NaN passes through
       },
-      [](const Tensor& in, const Tensor&, const Tensor& g) { return gate(g, greater(in, 0)); });
+      [](const Tensor& in, const Tensor&, const Tensor& g) { return detail::relu_gate(g, in); });
 }
+
+namespace detail {
+Tensor relu_gate(const Tensor& g, const Tensor& x) {
+  Tensor cx = cast(x, g.dtype());
+  Tensor out = visit_dtype(g.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    return map_binary<T, T>(g, cx, g.shape(), g.dtype(), [](T gv, T xv) { return xv > T(0) ? gv : T(0); });
+  });
+  if (recording_active())
+    record_gradient("relu", {g}, {out},
+                    [cx](const TensorList& gg, const std::vector<bool>&) { return TensorList{relu_gate(gg[0], cx)}; });
+  return out;
+}
+}  // namespace detail
 
 Tensor softplus(const Tensor& x) {
   OpScope scope("softplus");

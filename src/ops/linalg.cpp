@@ -30,10 +30,12 @@
 #include "lamina/core/recording.hpp"
 #include "lamina/ops/elementwise.hpp"
 #include "lamina/ops/mask.hpp"
+#include "lamina/ops/reduce.hpp"
 #include "lamina/ops/shape.hpp"
 #include "ops/support/dims.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/mask_align.hpp"
+#include "ops/support/pairwise.hpp"
 #include "ops/support/reduce_plan.hpp"
 
 namespace lamina {
@@ -50,21 +52,21 @@ using Needs = std::vector<bool>;
 
 inline CBLAS_TRANSPOSE flag(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
-// Row-major C (M x N, leading dim ldc) = op(A) @ op(B), beta = 0.
+// Row-major C (M x N, leading dim ldc) = op(A) @ op(B) + beta C.
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
-          const float* b, std::int64_t ldb, float* c, std::int64_t ldc) {
+          const float* b, std::int64_t ldb, float* c, std::int64_t ldc, float beta = 0) {
   profile::Scope timed(profile::Kind::Gemm);
   detail::sync_threads();
   cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
-              static_cast<blasint>(k), 1.0f, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), 0.0f, c,
+              static_cast<blasint>(k), 1.0f, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
               static_cast<blasint>(ldc));
 }
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const double* a, std::int64_t lda,
-          const double* b, std::int64_t ldb, double* c, std::int64_t ldc) {
+          const double* b, std::int64_t ldb, double* c, std::int64_t ldc, double beta = 0) {
   profile::Scope timed(profile::Kind::Gemm);
   detail::sync_threads();
   cblas_dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
-              static_cast<blasint>(k), 1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), 0.0, c,
+              static_cast<blasint>(k), 1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
               static_cast<blasint>(ldc));
 }
 
@@ -338,6 +340,85 @@ Tensor product_mask(const Tensor& a, const Tensor& b, const ProductPlan& p) {
   return acc;
 }
 
+// ---- dense --------------------------------------------------------------------------------
+
+// The three ops dense stands for: the path for symbolic tensors, integer or mixed dtypes and
+// bad shapes (whose errors they raise), and the reference the fused path equals.
+Tensor dense_composite(const Tensor& x, const Tensor& kernel, const Tensor& bias, DenseActivation activation) {
+  Tensor y = dot(x, kernel);
+  if (bias.defined()) y = y + bias;
+  return activation == DenseActivation::Relu ? relu(y) : y;
+}
+
+bool fused_dense_applies(const Tensor& x, const Tensor& kernel, const Tensor& bias) {
+  if (x.is_symbolic() || kernel.is_symbolic() || (bias.defined() && bias.is_symbolic())) return false;
+  const DType dt = kernel.dtype();
+  if ((dt != Float32 && dt != Float64) || x.dtype() != dt || x.rank() < 2 || kernel.rank() != 2 || kernel.has_mask())
+    return false;
+  if (bias.defined() &&
+      (bias.dtype() != dt || bias.rank() != 1 || bias.has_mask() || bias.shape()[0] != kernel.shape()[1]))
+    return false;
+  return x.shape()[x.rank() - 1] == kernel.shape()[0];
+}
+
+// out (rows x units) = activation(x2 @ kernel + bias); x2 mask-free.
+template <class T>
+void dense_kernel(const T* x2, const T* kernel, const T* bias, T* out, std::int64_t rows, std::int64_t f,
+                  std::int64_t units, bool relu_out) {
+  const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(units, 1));
+  if (bias)  // the GEMM adds onto the bias (beta = 1): no separate pass over the output
+    detail::parallel_for(rows, grain, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t r = b; r < e; ++r) std::memcpy(out + r * units, bias, sizeof(T) * units);
+    });
+  if (f > 0)
+    gemm(false, false, rows, units, f, x2, f, kernel, units, out, units, bias ? T(1) : T(0));
+  else if (!bias)
+    std::fill(out, out + rows * units, T(0));  // an empty sum
+  if (relu_out)
+    detail::parallel_for(rows * units, detail::kElementwiseGrain, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t i = b; i < e; ++i) out[i] = out[i] < T(0) ? T(0) : out[i];  // NaN passes, as in relu
+    });
+}
+
+// The first-order backward of dense's elementwise part in one pass: gp = g gated by relu
+// (where out > 0; gp may be g itself when not gated) and db = the column sums of gp,
+// summed pairwise down the rows as lm::sum does. Column tiles are split across threads.
+template <class T>
+void dense_backward_kernel(const T* g, const T* out, T* gp, T* db, std::int64_t rows, std::int64_t units) {
+  constexpr std::int64_t kTile = 64;
+  const std::int64_t tiles = (units + kTile - 1) / kTile;
+  const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(rows * kTile, 1));
+  detail::parallel_for(tiles, grain, [&](std::int64_t b, std::int64_t e) {
+    auto plus = [](double x, double y) { return x + y; };
+    detail::ColumnPairwise<double, decltype(plus)> sums(db ? kTile : 0, 0.0, plus);
+    double tile_sums[kTile];
+    for (std::int64_t t = b; t < e; ++t) {
+      const std::int64_t j0 = t * kTile, w = std::min(kTile, units - j0);
+      for (std::int64_t r = 0; r < rows; ++r) {
+        // Locals that no store can alias, and a select rather than a branch (relu's signs
+        // are random): the loops vectorise.
+        const std::int64_t row = r * units + j0;
+        const T* __restrict g_row = g + row;
+        T* __restrict gp_row = out ? gp + row : nullptr;
+        if (out) {
+          const T* __restrict out_row = out + row;
+          for (std::int64_t j = 0; j < w; ++j) gp_row[j] = out_row[j] > T(0) ? g_row[j] : T(0);
+        }
+        if (db) {
+          const T* __restrict src = out ? gp_row : g_row;
+          double* __restrict acc = sums.block();
+          for (std::int64_t j = 0; j < w; ++j) acc[j] += static_cast<double>(src[j]);
+          sums.end_row();
+        }
+      }
+      if (db) {
+        sums.result(tile_sums);
+        for (std::int64_t j = 0; j < w; ++j) db[j0 + j] = static_cast<T>(tile_sums[j]);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 // ---- public ops --------------------------------------------------------------------------
@@ -387,6 +468,65 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   }
   out = reshape(out, p.out_shape);
   detail::set_mask(out, product_mask(a, b, p));
+  return out;
+}
+
+Tensor dense(const Tensor& x, const Tensor& kernel, const Tensor& bias, DenseActivation activation) {
+  OpScope scope("dense");
+  detail::require_defined(x, "dense", "input");
+  detail::require_defined(kernel, "dense", "kernel");
+  if (!fused_dense_applies(x, kernel, bias)) return dense_composite(x, kernel, bias, activation);
+  const DType dt = kernel.dtype();
+  const ProductPlan p = plan_dot(x.spec(), kernel.spec());
+  const Tensor xm = contraction_operand(x, dt);  // zeros at masked entries, as dot has
+  const std::int64_t f = kernel.shape()[0], units = kernel.shape()[1];
+  const std::int64_t rows = product(x.shape(), 0, x.rank() - 1);
+  for (std::int64_t d : {rows, f, units})
+    if (d > INT_MAX) return dense_composite(x, kernel, bias, activation);  // raises the BLAS range error
+  const bool relu_out = activation == DenseActivation::Relu;
+  Tensor out = detail::empty(p.out_shape, dt);  // (..., U): rows x units, row-major
+  visit_dtype(dt, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      if (out.numel() > 0)
+        dense_kernel<T>(xm.data<T>(), kernel.data<T>(), bias.defined() ? bias.data<T>() : nullptr,
+                        detail::mutable_data<T>(out), rows, f, units, relu_out);
+    }
+  });
+  detail::set_mask(out, product_mask(x, kernel, p));
+  if (recording_active()) {
+    const bool has_bias = bias.defined();
+    TensorList inputs = has_bias ? TensorList{xm, kernel, bias} : TensorList{xm, kernel};
+    record_gradient("dense", inputs, {out}, [xm, kernel, out, relu_out, has_bias, rows, f, units](
+                                                const TensorList& g, const Needs& needs) {
+      TensorList grads(has_bias ? 3 : 2);
+      const bool need_bias = has_bias && needs[2];
+      Tensor g2;
+      if (!recording_tracks({g[0], xm, kernel, out}) && !out.has_mask() && g[0].shape() == out.shape()) {
+        // Nothing records this backward (no higher-order gradient) and no mask: the gate and
+        // the bias gradient in one pass of plain loops.
+        const Tensor& gy = g[0];
+        g2 = relu_out ? detail::empty(Shape{rows, units}, gy.dtype()) : reshape(gy, Shape{rows, units});
+        if (need_bias) grads[2] = detail::empty(Shape{units}, gy.dtype());
+        visit_dtype(gy.dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          if constexpr (std::is_floating_point_v<T>)
+            if (relu_out || need_bias)
+              dense_backward_kernel<T>(gy.data<T>(), relu_out ? out.data<T>() : nullptr,
+                                       relu_out ? detail::mutable_data<T>(g2) : nullptr,
+                                       need_bias ? detail::mutable_data<T>(grads[2]) : nullptr, rows, units);
+        });
+      } else {  // with public ops, so that higher-order gradients and masks work
+        Tensor gy = detail::select_valid(g[0], out);  // exact zeros at masked outputs
+        if (relu_out) gy = detail::relu_gate(gy, out.without_mask());
+        g2 = reshape(gy, Shape{rows, units});
+        if (need_bias) grads[2] = sum(g2, Axes{0});
+      }
+      if (needs[0]) grads[0] = reshape(bmm("dense", g2, kernel.without_mask(), false, true), xm.shape());
+      if (needs[1]) grads[1] = bmm("dense", reshape(xm.without_mask(), Shape{rows, f}), g2, true, false);
+      return grads;
+    });
+  }
   return out;
 }
 

@@ -55,6 +55,9 @@ class PauseRecording {
 
 // True when some tape in this thread is recording (cheap; lets ops skip closure building).
 bool recording_active();
+// Whether an op on these tensors would be recorded: an active recorder tracks one of them.
+// (recording_active() is also true inside tape.gradient, whose own tape then records nothing.)
+bool recording_tracks(const TensorList& tensors);
 
 // Records a differentiable op. `differentiable[i]` false marks inputs the op cannot
 // differentiate (indices, conditions); integer and Bool inputs and outputs never carry

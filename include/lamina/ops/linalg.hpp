@@ -25,4 +25,14 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // (B,T); K.dot((B,T,F), (F,U)) is (B,T,U).
 Tensor dot(const Tensor& a, const Tensor& b);
 
+// What `dense` applies to x . kernel + bias: nothing, or relu.
+enum class DenseActivation { Linear, Relu };
+
+// A Dense layer's arithmetic as one op: activation(dot(x, kernel) + bias), with the values,
+// dtypes, masks and gradients of those three ops (bias may be undefined: no bias). The bias
+// is the GEMM's starting value and relu is applied in place, so a step allocates one output
+// and makes one pass less each way. x (..., F), kernel (F, U), bias (U,).
+Tensor dense(const Tensor& x, const Tensor& kernel, const Tensor& bias,
+             DenseActivation activation = DenseActivation::Linear);
+
 }  // namespace lamina

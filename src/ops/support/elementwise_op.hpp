@@ -20,6 +20,11 @@ void require_defined(const Tensor& x, const char* op, const char* what = "input"
 // gradient: select, don't multiply (DESIGN.md section 5).
 Tensor select_valid(const Tensor& g, const Tensor& out);
 
+// g where x > 0, else 0 (NaN in x gives 0): relu's gradient in one pass, without a Bool
+// tensor. g and x concrete, of one shape and floating dtype. Differentiable in g (the same
+// gate again), not in x, so higher-order gradients through relu work.
+Tensor relu_gate(const Tensor& g, const Tensor& x);
+
 // Sums a gradient over the axes along which an input of `shape` was broadcast.
 Tensor unbroadcast(const Tensor& grad, const Shape& shape);
 
