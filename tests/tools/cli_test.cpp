@@ -2,6 +2,7 @@
 // predict (agreeing with the library), summary, and every kind of bad input.
 #include <sys/wait.h>
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -277,4 +278,75 @@ TEST(Cli, BadInputIsOneLineAndAnExitCode) {
   EXPECT_THAT(r.err, HasSubstr("skipped 2 empty line(s)"));
   // The model file was written atomically: no temporary files left.
   for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos);
+}
+
+TEST(Cli, PredictsArraysWithAnyModelAndMasks) {
+  auto dir = scratch() / "predict_arrays";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  using namespace lm::layers;
+  // Two inputs, two outputs: token ids (masked by Embedding(mask_zero)) and a float sequence
+  // whose mask comes from --mask.
+  lm::set_seed(5);
+  auto tokens = lm::Input({lm::None}, lm::Int32, "tokens");
+  auto series = lm::Input({lm::None, 2}, lm::Float32, "series");
+  auto probs = Dense(3, {.activation = "softmax", .name = "probs"})(
+      GlobalAveragePooling1D()(Embedding(10, 4, {.mask_zero = true})(tokens)));
+  auto score = Dense(1, {.name = "score"})(GlobalAveragePooling1D()(series));
+  lm::Model model({tokens, series}, {probs, score});
+  model.save((dir / "m.lamina").string());
+  model.save((dir / "m.keras").string());
+  auto ids = lm::tensor(std::vector<int>{3, 4, 0, 0, 5, 6, 7, 8}, lm::Shape{2, 4});
+  auto x = lm::random_normal({2, 4, 2}, {.seed = 9});
+  auto m = lm::tensor(std::vector<bool>{true, true, false, false, true, true, true, false}, lm::Shape{2, 4}, lm::Bool);
+  lm::io::save_npy((dir / "ids.npy").string(), ids);
+  lm::io::save_npy((dir / "x.npy").string(), x);
+  lm::io::save_npy((dir / "m.npy").string(), m);
+  lm::set_num_threads(1);
+  auto expected = model.predict(lm::Data(lm::TensorList{ids, x.with_mask(m)}));
+  for (const char* file : {"m.lamina", "m.keras"}) {
+    auto r = run_lamina(fmt::format("predict {} --input {} --input {} --mask {} --output {} --threads 1",
+                                    (dir / file).string(), (dir / "ids.npy").string(), (dir / "x.npy").string(),
+                                    (dir / "none.npy").string(), (dir / "y.npy").string()));
+    // A mask file that does not exist: exit 1, naming it.
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("none.npy"));
+    // Masks go to the inputs in order: the ids' own (ids != 0, what mask_zero computes), then x's.
+    lm::io::save_npy((dir / "ids_mask.npy").string(), lm::not_equal(ids, 0));
+    r = run_lamina(fmt::format("predict {} --input {} --input {} --mask {} --mask {} --output {} --threads 1",
+                               (dir / file).string(), (dir / "ids.npy").string(), (dir / "x.npy").string(),
+                               (dir / "ids_mask.npy").string(), (dir / "m.npy").string(), (dir / "y.npy").string()));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("y.npy: probs float32 (2, 3)"));
+    EXPECT_THAT(r.out, HasSubstr("y_1.npy: score float32 (2, 1)"));
+    auto y0 = lm::io::load_npy((dir / "y.npy").string());
+    auto y1 = lm::io::load_npy((dir / "y_1.npy").string());
+    EXPECT_EQ(y0.to_vector<float>(), expected[0].to_vector<float>()) << file;
+    EXPECT_EQ(y1.to_vector<float>(), expected[1].to_vector<float>()) << file;
+  }
+  // The mask matters: x's average over all 4 steps differs from the masked one.
+  auto unmasked = model.predict(lm::Data(lm::TensorList{ids, x}));
+  EXPECT_NE(unmasked[1].to_vector<float>(), expected[1].to_vector<float>());
+  // Bad uses: exit 1, one line, naming the problem.
+  auto m_lamina = (dir / "m.lamina").string();
+  auto r = run_lamina("predict " + m_lamina + " --input " + (dir / "ids.npy").string() + " --output " +
+                      (dir / "z.npy").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("takes 2 input(s)"));
+  EXPECT_THAT(r.err, HasSubstr("tokens, series"));
+  r = run_lamina("predict " + m_lamina + " --input " + (dir / "ids.npy").string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--output"));
+  r = run_lamina(fmt::format("predict {} --input {} --input {} --mask {} --output {}", m_lamina,
+                             (dir / "ids.npy").string(), (dir / "x.npy").string(), (dir / "x.npy").string(),
+                             (dir / "z.npy").string()));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not a mask"));
+  EXPECT_FALSE(fs::exists(dir / "z.npy"));
+  write(dir / "junk.npy", "\x93NUMPY junk");
+  r = run_lamina(fmt::format("predict {} --input {} --input {} --output {}", m_lamina, (dir / "junk.npy").string(),
+                             (dir / "x.npy").string(), (dir / "z.npy").string()));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("junk.npy"));
+  EXPECT_FALSE(fs::exists(dir / "z.npy"));
 }
