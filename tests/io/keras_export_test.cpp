@@ -308,3 +308,65 @@ TEST(KerasExport, ConvertBetweenEveryFormat) {
   for (const char* f : {"a.keras", "b.lamina", "c.h5"})
     EXPECT_EQ(lm::io::load_any_model(dir.file(f))(x).to_vector<float>(), want) << f;
 }
+
+// A nested model, TimeDistributed, BatchNormalization (trained, so its moving statistics are
+// not the initial ones) and the merge layers: written, read back, the same outputs; the
+// file as Python reads it has Keras 3's classes and one weight set per layer path.
+TEST(KerasExport, NestedModelTimeDistributedBatchNormAndMergeLayersRoundTrip) {
+  lm::set_seed(11);
+  auto side_in = lm::Input({4}, lm::Float32, "side_in");
+  lm::Model inner(side_in, Dense(3, {.activation = "relu", .name = "inner_dense"})(side_in), "inner");
+  auto frames = lm::Input({5, 4}, lm::Float32, "frames");
+  auto side = lm::Input({4}, lm::Float32, "side");
+  auto a = TimeDistributed(Dense(3, {.name = "per_frame"}))(frames);
+  a = BatchNormalization({.name = "norm"})(a);
+  a = GlobalAveragePooling1D()(a);
+  auto b = inner(side);
+  auto merged = Concatenate(-1, {.name = "concat"})({Add({.name = "add"})({a, b}), b});
+  lm::Model model({frames, side}, Dense(2, {.name = "head"})(merged), "outer");
+  model.compile({.optimizer = lm::optimizers::Adam(0.05), .loss = "mse"});
+  auto x1 = lm::random_normal({6, 5, 4}, {.seed = 1});
+  auto x2 = lm::random_normal({6, 4}, {.seed = 2});
+  model.fit(lm::Data(lm::TensorList{x1, x2}), lm::random_normal({6, 2}, {.seed = 3}),
+            {.batch_size = 3, .epochs = 2, .verbose = 0});
+  auto norm = model.get_layer("norm");
+  TempDir dir;
+  const std::string path = dir.file("nested.keras");
+  model.save(path);
+  auto back = lm::load_model(path);
+  auto want = model(lm::TensorList{x1, x2})[0].to_vector<float>();
+  EXPECT_EQ(back(lm::TensorList{x1, x2})[0].to_vector<float>(), want);
+  // The moving statistics moved in training and came back.
+  auto mean = back.get_layer("norm")->weights()[2].value().to_vector<float>();
+  EXPECT_EQ(mean, norm->weights()[2].value().to_vector<float>());
+  EXPECT_NE(mean, std::vector<float>(3, 0.f));
+
+  lm::Json view = python_view(path);
+  const lm::Json& layers = view["config"]["config"]["layers"];
+  std::map<std::string, std::string> classes;
+  for (const auto& l : layers) classes[l["config"]["name"].get<std::string>()] = l["class_name"].get<std::string>();
+  EXPECT_EQ(classes["inner"], "Functional");
+  EXPECT_EQ(classes["norm"], "BatchNormalization");
+  EXPECT_EQ(classes["add"], "Add");
+  EXPECT_EQ(classes["concat"], "Concatenate");
+  for (const auto& l : layers)
+    if (l["class_name"] == "TimeDistributed") {
+      EXPECT_EQ(l["config"]["layer"]["class_name"], "Dense");
+      EXPECT_EQ(l["config"]["layer"]["config"]["units"], 3);
+    }
+  // Keras 3's paths (class names in snake case, the nested model's layers below it, the
+  // wrapped layer under "layer") and shapes by hand: per-frame Dense 4x3 + 3; BatchNormalization
+  // gamma, beta, moving mean, moving variance, 3 each; the inner Dense 4x3 + 3; the head
+  // (3 + 3) x 2 + 2.
+  std::map<std::string, std::vector<std::int64_t>> datasets;
+  for (const auto& [name, e] : view["h5"].items())
+    if (e["kind"] == "dataset" && name.rfind("layers/", 0) == 0)  // not optimizer/vars
+      datasets[name] = e["shape"].get<std::vector<std::int64_t>>();
+  const std::map<std::string, std::vector<std::int64_t>> expected = {
+      {"layers/time_distributed/layer/vars/0", {4, 3}}, {"layers/time_distributed/layer/vars/1", {3}},
+      {"layers/batch_normalization/vars/0", {3}},       {"layers/batch_normalization/vars/1", {3}},
+      {"layers/batch_normalization/vars/2", {3}},       {"layers/batch_normalization/vars/3", {3}},
+      {"layers/functional/layers/dense/vars/0", {4, 3}}, {"layers/functional/layers/dense/vars/1", {3}},
+      {"layers/dense/vars/0", {6, 2}},                  {"layers/dense/vars/1", {2}}};
+  EXPECT_EQ(datasets, expected);
+}
