@@ -32,6 +32,9 @@ const Json& keras_inner_config(const Json& serialized, const ImportContext& ctx)
 void collect_unsupported(const Json& serialized, const ImportContext& ctx, std::vector<std::string>& unknown,
                          std::vector<std::string>& lambdas);
 
+// Keras's model classes: "Sequential", "Functional" (Keras 3, tf.keras) and "Model" (Keras 2).
+bool is_model_class(const std::string& cls);
+
 // A new Lamina layer for a serialized Keras layer (not a model, not an InputLayer).
 LayerRef import_layer(const Json& serialized, const ImportContext& ctx);
 

@@ -23,8 +23,6 @@ namespace {
                     .hint = hint.empty() ? "the file is damaged or was not written by Keras" : hint});
 }
 
-bool is_model_class(const std::string& cls) { return cls == "Sequential" || cls == "Functional" || cls == "Model"; }
-
 std::string join_path(const std::string& a, const std::string& b) {
   if (a.empty()) return b;
   if (b.empty()) return a;
