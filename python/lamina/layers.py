@@ -1,8 +1,10 @@
 """lamina.layers: Keras's layers (Lamina's C++ layers), Lambda with Python functions, and
 Layer, the base of custom Python layers (build, call(inputs, mask=None), compute_mask,
 supports_masking, add_weight)."""
-from ._core.layers import *  # noqa: F401,F403
-from ._core.layers import Layer, Lambda, serialize, deserialize  # noqa: F401
+from ._core import layers as _core_layers
+
+globals().update({k: v for k, v in vars(_core_layers).items() if not k.startswith("_")})
+Layer = _core_layers.Layer
 
 _core_layer_init = Layer.__init__
 

@@ -25,7 +25,7 @@ py::object one_or_list(const TensorList& ts, bool as_list) {
   if (!as_list && ts.size() == 1) return ts[0].defined() ? py::cast(ts[0]) : py::object(py::none());
   py::list out;
   for (const auto& t : ts) out.append(t.defined() ? py::cast(t) : py::object(py::none()));
-  return std::move(out);
+  return out;
 }
 
 // The result of a Python body: a tensor-like, or None (an undefined Tensor, which Lamina
@@ -62,7 +62,7 @@ py::object shapes_of(const std::vector<TensorSpec>& specs) {
   if (specs.size() == 1) return shape_tuple(specs[0].shape);
   py::list out;
   for (const auto& s : specs) out.append(shape_tuple(s.shape));
-  return std::move(out);
+  return out;
 }
 
 Initializer python_initializer(py::object init, DType dtype) {

@@ -71,11 +71,9 @@ py::object call_layer(py::object self, py::args args, py::kwargs kwargs) {
   LayerRef layer = as_layer(self);
   CallOptions options;
   py::list inputs;
-  bool list_input = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     py::handle a = args[i];
     if (i == 0 && (py::isinstance<py::list>(a) || py::isinstance<py::tuple>(a))) {
-      list_input = true;
       for (auto x : a) inputs.append(x);
     } else {
       inputs.append(a);
@@ -86,8 +84,7 @@ py::object call_layer(py::object self, py::args args, py::kwargs kwargs) {
     py::handle v = item.second;
     if (key == "inputs") {
       if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
-        list_input = true;
-        for (auto x : v) inputs.append(x);
+          for (auto x : v) inputs.append(x);
       } else {
         inputs.append(v);
       }

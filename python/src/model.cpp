@@ -12,6 +12,9 @@ using py::arg;
 
 Model M(const std::shared_ptr<ModelLayer>& layer) { return Model(layer); }
 
+// The model's symbolic inputs (for their dtypes), none for a Sequential not built yet.
+TensorList known_inputs(const Model& model) { return model->graph_built() ? model.inputs() : TensorList{}; }
+
 TensorList tensor_list(py::handle obj) {
   TensorList out;
   if (py::isinstance<py::list>(obj) || py::isinstance<py::tuple>(obj)) {
@@ -85,18 +88,16 @@ py::object logs_out(const Logs& logs, bool return_dict) {
   for (const auto& [k, v] : logs)
     if (k != "loss") values.append(v);
   if (values.size() == 1) return values[0];
-  return std::move(values);
+  return values;
 }
 
-py::object numpy_outputs(const Outputs& outs) {
+py::object numpy_outputs(const TensorList& outs) {
   py::list arrays;
   for (const auto& t : outs) {
-    py::object a = to_numpy(t);
-    a.attr("flags").attr("writeable") = true;  // a fresh tensor nothing else holds
-    arrays.append(a);
+    arrays.append(to_numpy(t, /*writeable=*/true));  // a fresh tensor nothing else holds
   }
   if (arrays.size() == 1) return arrays[0];
-  return std::move(arrays);
+  return arrays;
 }
 
 void flush_python_stdout() { py::module_::import("sys").attr("stdout").attr("flush")(); }
@@ -176,13 +177,15 @@ std::shared_ptr<ModelLayer> make_model(py::args args, py::kwargs kwargs) {
   std::string n = name.is_none() ? "" : name.cast<std::string>();
   if (sequential) {
     Sequential seq(std::vector<SequentialEntry>{}, n);
+    bool have_input = false;
     for (auto entry : layers) {
       if (py::isinstance<Tensor>(entry)) {
         seq.add(SequentialEntry(entry.cast<Tensor>()));
+        have_input = true;
         continue;
       }
       LayerRef l = as_layer(entry);
-      if (seq->layers().empty() && seq->inputs().empty()) {  // input_shape= on the first layer
+      if (seq->layers().empty() && !have_input) {  // input_shape= on the first layer
         auto it = pending_input_shapes().find(l.ptr().get());
         if (it != pending_input_shapes().end()) seq.add(SequentialEntry(Input(it->second)));
       }
@@ -297,7 +300,6 @@ void init_model(py::module_& root) {
     if (!loss_weights.is_none()) {
       if (py::isinstance<py::dict>(loss_weights)) o.loss_weights = LossWeights(loss_weights.cast<std::map<std::string, double>>());
       else {
-        LossWeights w;
         auto list = loss_weights.cast<std::vector<double>>();
         std::map<std::string, double> by_name;
         const auto& names = M(l).output_names();
@@ -324,7 +326,7 @@ void init_model(py::module_& root) {
     o.validation_split = validation_split;
     if (!validation_data.is_none()) {
       py::tuple vd = validation_data.cast<py::tuple>();
-      ValidationData v{.x = to_data(vd[0], model.inputs()), .y = to_targets(vd[1])};
+      ValidationData v{.x = to_data(vd[0], known_inputs(model)), .y = to_targets(vd[1])};
       if (vd.size() > 2 && !vd[2].is_none()) v.sample_weight = to_tensor(vd[2], Float32);
       o.validation_data = v;
     }
@@ -336,7 +338,7 @@ void init_model(py::module_& root) {
     if (!validation_steps.is_none()) o.validation_steps = validation_steps.cast<std::int64_t>();
     if (!validation_batch_size.is_none()) o.validation_batch_size = validation_batch_size.cast<std::int64_t>();
     o.validation_freq = validation_freq;
-    Data xs = to_data(x, model.inputs()), ys = to_targets(y);
+    Data xs = to_data(x, known_inputs(model)), ys = to_targets(y);
     flush_python_stdout();
     py::gil_scoped_release release;
     History h = model.fit(xs, ys, o);
@@ -357,7 +359,7 @@ void init_model(py::module_& root) {
     if (!sample_weight.is_none()) o.sample_weight = to_tensor(sample_weight, Float32);
     if (!steps.is_none()) o.steps = steps.cast<std::int64_t>();
     o.callbacks = callback_list(callbacks);
-    Data xs = to_data(x, model.inputs()), ys = to_targets(y);
+    Data xs = to_data(x, known_inputs(model)), ys = to_targets(y);
     flush_python_stdout();
     Logs logs;
     {
@@ -377,8 +379,8 @@ void init_model(py::module_& root) {
     o.verbose = verbosity(verbose, 0);
     if (!steps.is_none()) o.steps = steps.cast<std::int64_t>();
     o.callbacks = callback_list(callbacks);
-    Data xs = to_data(x, model.inputs());
-    Outputs outs;
+    Data xs = to_data(x, known_inputs(model));
+    TensorList outs;
     {
       py::gil_scoped_release release;
       outs = model.predict(xs, o);
@@ -389,7 +391,7 @@ void init_model(py::module_& root) {
   m.def("train_on_batch", [](const std::shared_ptr<ModelLayer>& l, py::object x, py::object y, py::object sample_weight,
                              py::object class_weight, bool return_dict) {
     Model model = M(l);
-    Data xs = to_data(x, model.inputs()), ys = to_targets(y);
+    Data xs = to_data(x, known_inputs(model)), ys = to_targets(y);
     Tensor sw = sample_weight.is_none() ? Tensor() : to_tensor(sample_weight, Float32);
     std::map<std::int64_t, double> cw;
     if (!class_weight.is_none()) cw = class_weight.cast<std::map<std::int64_t, double>>();
@@ -404,7 +406,7 @@ void init_model(py::module_& root) {
   m.def("test_on_batch", [](const std::shared_ptr<ModelLayer>& l, py::object x, py::object y, py::object sample_weight,
                             bool return_dict) {
     Model model = M(l);
-    Data xs = to_data(x, model.inputs()), ys = to_targets(y);
+    Data xs = to_data(x, known_inputs(model)), ys = to_targets(y);
     Tensor sw = sample_weight.is_none() ? Tensor() : to_tensor(sample_weight, Float32);
     Logs logs;
     {
@@ -415,8 +417,8 @@ void init_model(py::module_& root) {
   }, arg("x"), arg("y") = py::none(), arg("sample_weight") = py::none(), arg("return_dict") = false);
   m.def("predict_on_batch", [](const std::shared_ptr<ModelLayer>& l, py::object x) {
     Model model = M(l);
-    Data xs = to_data(x, model.inputs());
-    Outputs outs;
+    Data xs = to_data(x, known_inputs(model));
+    TensorList outs;
     {
       py::gil_scoped_release release;
       outs = model.predict_on_batch(xs);
@@ -440,7 +442,7 @@ void init_model(py::module_& root) {
       return;
     }
     LayerRef layer = as_layer(entry);
-    if (l->layers().empty() && l->inputs().empty()) {
+    if (l->layers().empty() && !l->graph_built()) {
       auto it = pending_input_shapes().find(layer.ptr().get());
       if (it != pending_input_shapes().end()) l->add_input(Input(it->second));
     }

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "common.hpp"
+#include "errors.hpp"
 
 namespace lamina::python {
 
@@ -162,6 +163,47 @@ TensorList to_tensor_list(py::handle obj) {
   return out;
 }
 
+// The buffer protocol by hand rather than with def_buffer, whose callback may not throw: a
+// symbolic tensor must raise lamina.ValueError, not abort.
+int tensor_getbuffer(PyObject* obj, Py_buffer* view, int flags) {
+  view->obj = nullptr;
+  try {
+    Tensor t = py::handle(obj).cast<Tensor>();
+    if (t.is_symbolic()) symbolic_values(t);
+    if ((flags & PyBUF_WRITABLE) == PyBUF_WRITABLE) {
+      PyErr_SetString(PyExc_BufferError, "a lamina.Tensor is read-only (tensors are immutable)");
+      return -1;
+    }
+    auto rank = static_cast<std::size_t>(t.rank());
+    auto* dims = new Py_ssize_t[2 * rank + 1];  // shape, then strides
+    auto strides = byte_strides(t);
+    for (std::size_t i = 0; i < rank; ++i) {
+      dims[i] = static_cast<Py_ssize_t>(t.dim(static_cast<std::int64_t>(i)));
+      dims[rank + i] = strides[i];
+    }
+    view->buf = const_cast<void*>(t.raw_data());
+    view->obj = obj;
+    Py_INCREF(obj);  // the Tensor (and so its storage) lives as long as the view
+    view->itemsize = static_cast<Py_ssize_t>(itemsize(t.dtype()));
+    view->len = static_cast<Py_ssize_t>(t.numel()) * view->itemsize;
+    view->readonly = 1;
+    view->format = (flags & PyBUF_FORMAT) ? const_cast<char*>(buffer_format(t.dtype())) : nullptr;
+    view->ndim = static_cast<int>(rank);
+    view->shape = (flags & PyBUF_ND) == PyBUF_ND ? dims : nullptr;
+    view->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? dims + rank : nullptr;
+    view->suboffsets = nullptr;
+    view->internal = dims;
+    return 0;
+  } catch (const Error& e) {
+    raise_python(e, std::current_exception());
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_BufferError, e.what());
+  }
+  return -1;
+}
+
+void tensor_releasebuffer(PyObject*, Py_buffer* view) { delete[] static_cast<Py_ssize_t*>(view->internal); }
+
 py::object shape_tuple(const Shape& s) {
   py::list dims;
   for (auto d : s) dims.append(d < 0 ? py::object(py::none()) : py::object(py::int_(d)));
@@ -175,12 +217,12 @@ Shape parse_shape(py::handle shape) {
   return Shape(dims);
 }
 
-py::object to_numpy(const Tensor& t) {
+py::object to_numpy(const Tensor& t, bool writeable) {
   if (t.is_symbolic()) symbolic_values(t);
   py::object owner = py::cast(t);
   std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
   py::array a(py::dtype(buffer_format(t.dtype())), shape, byte_strides(t), t.raw_data(), owner);
-  a.attr("flags").attr("writeable") = false;
+  if (!writeable) a.attr("flags").attr("writeable") = false;
   return a;
 }
 
@@ -201,15 +243,11 @@ py::object from_json(const Json& j) {
 
 void init_tensor(py::module_& m) {
   py::class_<Tensor> t(m, "Tensor", py::buffer_protocol(), "A Lamina tensor (concrete or symbolic), with its mask.");
+  auto* type = reinterpret_cast<PyTypeObject*>(t.ptr());
+  type->tp_as_buffer->bf_getbuffer = tensor_getbuffer;
+  type->tp_as_buffer->bf_releasebuffer = tensor_releasebuffer;
   t.def(py::init([](py::object value, py::object dtype) { return to_tensor(value, parse_dtype(dtype)); }),
         py::arg("value"), py::arg("dtype") = py::none());
-  t.def_buffer([](const Tensor& x) -> py::buffer_info {
-    if (x.is_symbolic()) symbolic_values(x);
-    std::vector<py::ssize_t> shape(x.shape().begin(), x.shape().end());
-    return py::buffer_info(const_cast<void*>(x.raw_data()), static_cast<py::ssize_t>(itemsize(x.dtype())),
-                           buffer_format(x.dtype()), static_cast<py::ssize_t>(shape.size()), shape,
-                           byte_strides(x), /*readonly=*/true);
-  });
   t.def_property_readonly("shape", [](const Tensor& x) { return shape_tuple(x.shape()); });
   t.def_property_readonly("dtype", [](const Tensor& x) { return std::string(dtype_name(x.dtype())); });
   t.def_property_readonly("ndim", &Tensor::rank);

@@ -45,8 +45,9 @@ def test_unknown_keras_argument_names_the_field():
     with pytest.raises(lamina.ValueError) as e:
         layers.Dense(4, activaton="relu")
     assert "activaton" in str(e.value)
-    with pytest.raises(TypeError):  # mask_zero belongs to Embedding (seed 004)
+    with pytest.raises(lamina.ValueError) as e:  # mask_zero belongs to Embedding (seed 004)
         layers.LSTM(8, mask_zero=True)
+    assert "field 'mask_zero' of the LSTM config is not a LSTM option" in str(e.value)
 
 
 def test_sequential_input_shape_summary_and_fit_history(capsys):

@@ -56,7 +56,7 @@ def test_weights_and_losses_are_bitwise_those_of_cpp(trained):
     cpp_losses = [float(v) for v in (d / "cpp_losses.txt").read_text().split()]
     assert history.history["loss"] + history.history["val_loss"] == cpp_losses
     weights = model.get_weights()
-    assert len(weights) == 8  # embeddings, 2 x (kernel, recurrent kernel, bias), dense kernel + bias
+    assert len(weights) == 9  # embeddings, 2 x (kernel, recurrent kernel, bias), dense kernel and bias
     for i, w in enumerate(weights):
         cpp = np.load(d / f"cpp_weight_{i}.npy")
         assert cpp.dtype == w.dtype and cpp.shape == w.shape

@@ -18,8 +18,8 @@ int main(int argc, char** argv) {
   if (argc == 5 && std::string(argv[1]) == "predict") {
     try {
       lm::Model model = lm::load_model(argv[2]);
-      lm::Tensor p = model.predict(lm::load_npy(argv[3]));
-      lm::save_npy(argv[4], p.without_mask());
+      lm::Tensor p = model.predict(lm::io::load_npy(argv[3]));
+      lm::io::save_npy(argv[4], p.without_mask());
       return 0;
     } catch (const lm::Error& e) {
       std::cerr << e.what() << "\n";
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   }
   std::string dir = argv[1];
   try {
-    lm::Tensor x = lm::load_npy(dir + "/x.npy"), y = lm::load_npy(dir + "/y.npy");
+    lm::Tensor x = lm::io::load_npy(dir + "/x.npy"), y = lm::io::load_npy(dir + "/y.npy");
     lm::set_seed(13);
     auto tokens = lm::Input({lm::None}, lm::Int32, "tokens");
     auto h = Embedding(50, 8, {.mask_zero = true})(tokens);
@@ -50,10 +50,10 @@ int main(int argc, char** argv) {
     std::ofstream eval(dir + "/cpp_eval.txt");
     eval << std::setprecision(17) << logs.at("loss") << "\n" << logs.at("accuracy") << "\n";
     auto weights = model.get_weights();
-    for (std::size_t i = 0; i < weights.size(); ++i) lm::save_npy(dir + "/cpp_weight_" + std::to_string(i) + ".npy", weights[i]);
+    for (std::size_t i = 0; i < weights.size(); ++i) lm::io::save_npy(dir + "/cpp_weight_" + std::to_string(i) + ".npy", weights[i]);
     model.save(dir + "/cpp_model.lamina");
     lm::Tensor p = model.predict(x);
-    lm::save_npy(dir + "/cpp_pred.npy", p.without_mask());
+    lm::io::save_npy(dir + "/cpp_pred.npy", p.without_mask());
   } catch (const lm::Error& e) {
     std::cerr << e.what() << "\n";
     return 1;
