@@ -207,7 +207,23 @@ void init_training(py::module_& root) {
   py::module_ opt = root.def_submodule("optimizers", "keras.optimizers");
   py::class_<optimizers::Optimizer, optimizers::OptimizerRef>(opt, "Optimizer")
       .def_property_readonly("iterations", &optimizers::Optimizer::iterations)
-      .def("get_config", [](const optimizers::Optimizer& o) { return from_json(o.get_config()); });
+      .def("get_config", [](const optimizers::Optimizer& o) { return from_json(o.get_config()); })
+      .def("apply_gradients", [](optimizers::Optimizer& o, py::iterable grads_and_vars) {
+        // Keras: apply_gradients(zip(grads, vars)); a None gradient is skipped.
+        std::vector<std::optional<Tensor>> grads;
+        std::vector<Variable> vars;
+        for (auto pair : grads_and_vars) {
+          py::tuple gv = py::reinterpret_borrow<py::object>(pair).cast<py::tuple>();
+          grads.push_back(gv[0].is_none() ? std::nullopt : std::optional<Tensor>(to_tensor(gv[0])));
+          vars.push_back(gv[1].cast<Variable>());
+        }
+        o.apply_gradients(grads, vars);
+      }, arg("grads_and_vars"))
+      .def("apply", [](optimizers::Optimizer& o, py::list grads, std::vector<Variable> vars) {
+        std::vector<std::optional<Tensor>> gs;
+        for (auto g : grads) gs.push_back(g.is_none() ? std::nullopt : std::optional<Tensor>(to_tensor(g)));
+        o.apply_gradients(gs, vars);
+      }, arg("grads"), arg("trainable_variables"));
   for (const char* name : {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax"}) {
     opt.def(name, [name](py::kwargs kwargs) {
       Json serialized = optimizers::serialize(*optimizers::get(name));
@@ -219,7 +235,11 @@ void init_training(py::module_& root) {
   opt.def("get", &optimizers::get, arg("identifier"));
 
   py::module_ ls = root.def_submodule("losses", "keras.losses");
-  py::class_<PyLoss>(ls, "Loss").def("get_config", [](const PyLoss& l) { return from_json(l.ref->get_config()); });
+  py::class_<PyLoss>(ls, "Loss")
+      .def("get_config", [](const PyLoss& l) { return from_json(l.ref->get_config()); })
+      .def("__call__", [](const PyLoss& l, py::object y_true, py::object y_pred, py::object sample_weight) {
+        return (*l.ref)(to_tensor(y_true), to_tensor(y_pred), sample_weight.is_none() ? Tensor() : to_tensor(sample_weight));
+      }, arg("y_true"), arg("y_pred"), arg("sample_weight") = py::none());
   for (const char* name : {"MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
                            "MeanSquaredLogarithmicError", "Huber", "LogCosh", "Poisson", "KLDivergence",
                            "CosineSimilarity", "Hinge", "SquaredHinge", "CategoricalHinge", "BinaryCrossentropy",

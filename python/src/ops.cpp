@@ -125,6 +125,8 @@ void init_ops(py::module_& root) {
     if (axis.is_none()) return gather(flat(t), T(indices), 0);
     return gather(t, T(indices), axis.cast<std::int64_t>());
   }, arg("x"), arg("indices"), arg("axis") = py::none());
+  m.def("gather_nd", [](py::object x, py::object indices) { return gather_nd(T(x), T(indices)); }, arg("x"),
+        arg("indices"));
   m.def("boolean_mask", [](py::object x, py::object mask) { return boolean_mask(T(x), T(mask)); }, arg("x"), arg("mask"));
   m.def("fill_masked", [](py::object x, double value) { return fill_masked(T(x), value); }, arg("x"), arg("value") = 0.0);
   m.def("sequence_mask", [](py::object lengths, std::optional<std::int64_t> maxlen) { return sequence_mask(T(lengths), maxlen); },
