@@ -1,6 +1,8 @@
 // lamina.ops: Keras 3's keras.ops names and signatures over Lamina's ops (plus boolean_mask,
 // fill_masked and sequence_mask); every argument may be a Tensor, a NumPy array, a list or a
 // number. lamina.random and lamina.utils.set_random_seed; lamina.GradientTape and Variable.
+#include <algorithm>
+
 #include "common.hpp"
 
 namespace lamina::python {
@@ -254,7 +256,12 @@ void init_ops(py::module_& root) {
       .def(py::init([](bool persistent, bool watch) { return new GradientTape({.watch_accessed_variables = watch}); }),
            arg("persistent") = false, arg("watch_accessed_variables") = true)
       .def("__enter__", [](GradientTape& t) -> GradientTape& { return t; }, py::return_value_policy::reference)
-      .def("__exit__", [](GradientTape&, py::args) { return false; })
+      .def("__exit__", [](GradientTape& t, py::args) {
+        // Recording stops at the end of the with block (Keras); gradient() still works after.
+        auto& recs = detail::active_recorders();
+        recs.erase(std::remove(recs.begin(), recs.end(), static_cast<Recorder*>(&t)), recs.end());
+        return false;
+      })
       .def("watch", [](GradientTape& t, py::object x) {
         if (py::isinstance<Variable>(x)) t.watch(x.cast<Variable>()); else t.watch(T(x));
       })

@@ -91,3 +91,13 @@ def test_gradient_tape_on_tensors_matches_the_derivative():
     with lamina.GradientTape() as tape:
         loss = ops.sum(ops.round(w * 2.0))
     assert tape.gradient(loss, [w]) == [None]  # round cuts the path
+
+
+def test_tape_records_only_inside_the_with_block():
+    x = lamina.Tensor(np.array([1.0, 2.0], np.float32))
+    with lamina.GradientTape() as tape:
+        tape.watch(x)
+        inside = ops.sum(x * x)
+    outside = ops.sum(x * 3.0)
+    np.testing.assert_allclose(np.asarray(tape.gradient(inside, x)), [2.0, 4.0])
+    assert tape.gradient(outside, x) is None

@@ -21,6 +21,7 @@ with lamina.GradientTape() as tape:
     tape.watch(X)
     y_pred = model(X)
     loss = loss_function(y, y_pred)
+    total = ops.sum(y_pred)
 gradients = tape.gradient(loss, model.trainable_weights)
 optimizer.apply_gradients(zip(gradients, model.trainable_weights))  # no weights: nothing to do
 print("y_pred:")
@@ -29,4 +30,4 @@ print("loss:", loss)
 print("X after the call:")
 print(X)
 print("d sum(y_pred) / dX:")
-print(tape.gradient(ops.sum(y_pred), X))
+print(tape.gradient(total, X))
