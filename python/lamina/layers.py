@@ -17,3 +17,5 @@ def _layer_init(self, name=None, **kwargs):
 
 
 Layer.__init__ = _layer_init
+
+from ._core import Input  # noqa: E402,F401  (keras.layers.Input)
