@@ -47,3 +47,17 @@ for _name in ("ops", "random", "utils", "config", "optimizers", "losses", "metri
     _sys.modules[__name__ + "." + _name] = getattr(_core, _name)
 
 __version__ = "0.1.0"
+
+
+def _register_keras_serializable(package="Custom", name=None):
+    """Decorator (keras.saving.register_keras_serializable): a Layer subclass is registered under
+    its class name (or `name`) so load_model rebuilds it with cls(**get_config()); a function is
+    registered as a Lambda function (saving.register_function)."""
+    def decorate(obj):
+        if isinstance(obj, type) and issubclass(obj, layers.Layer):
+            return saving.register_layer(obj, name)
+        return saving.register_function(name)(obj)
+    return decorate
+
+
+saving.register_keras_serializable = _register_keras_serializable

@@ -166,7 +166,10 @@ bool PyLayer::supports_masking() const {
 Json PyLayer::get_config() const {
   Json c = Layer::get_config();
   py::gil_scoped_acquire gil;
-  if (owner_ && py::hasattr(*owner_, "get_config")) {
+  // The Python class's get_config, if it overrides the base one (which gives Layer's fields).
+  py::object base = py::module_::import("lamina._core").attr("layers").attr("Layer").attr("get_config");
+  py::object own = owner_ ? py::object(py::type::of(*owner_).attr("get_config")) : base;
+  if (!own.is(base)) {
     try {
       Json extra = to_json((*owner_).attr("get_config")());
       for (auto& [k, v] : extra.items()) c[k] = v;
@@ -225,6 +228,11 @@ void init_lambda(py::module_& root) {
     std::vector<TensorSpec> specs{TensorSpec{parse_shape(input_shape), Float32}};
     l->build(specs);
   }, py::arg("input_shape"));
+  base_cls.def("get_config", [](py::object self) {
+    LayerRef l = as_layer(self);
+    if (auto* p = dynamic_cast<PyLayer*>(l.ptr().get())) return from_json(p->Layer::get_config());
+    return from_json(l->get_config());
+  });
   base_cls.def("add_weight", [](py::object self, py::object shape, py::object initializer, py::object dtype,
                                 bool trainable, py::object name) {
     LayerRef l = as_layer(self);
@@ -237,6 +245,23 @@ void init_lambda(py::module_& root) {
      py::arg("trainable") = true, py::arg("name") = py::none());
 
   py::module_ saving = root.def_submodule("saving", "keras.saving");
+  saving.def("register_layer", [](py::object cls, py::object name) {
+    // A Python Layer class by its type name (the class name), so load_model can rebuild it:
+    // cls(**config) with the fields its get_config() wrote.
+    std::string type = name.is_none() ? cls.attr("__name__").cast<std::string>() : name.cast<std::string>();
+    auto held = keep(cls);
+    register_layer(type, [held](const Json& config) -> LayerRef {
+      py::gil_scoped_acquire gil;
+      try {
+        py::dict kwargs = from_json(config);
+        if (kwargs.contains("type")) PyDict_DelItemString(kwargs.ptr(), "type");
+        return as_layer((*held)(**kwargs));
+      } catch (py::error_already_set& e) {
+        rethrow_as_cpp(e);
+      }
+    });
+    return cls;
+  }, py::arg("cls"), py::arg("name") = py::none());
   saving.def("register_function", [](py::object name) {
     return py::cpp_function([name](py::function f) {
       std::string n = name.is_none() ? f.attr("__name__").cast<std::string>() : name.cast<std::string>();

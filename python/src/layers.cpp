@@ -153,7 +153,6 @@ void init_layers(py::module_& root) {
                         .hint = "pass one array per weight, in the order of get_weights()"});
     for (std::size_t i = 0; i < ws.size(); ++i) ws[i].assign(to_tensor(values[i], ws[i].dtype()));
   });
-  base.def("get_config", [](const Layer& l) { return from_json(l.get_config()); });
   base.def("__repr__", [](const Layer& l) { return "<" + l.type() + " name=" + l.name() + ">"; });
 
   bind_layer<ActivationLayer>(m, "Activation", {"activation"});

@@ -148,3 +148,33 @@ def test_registered_function_is_saved_by_name(tmp_path):
     model.save(path)
     again = lamina.models.load_model(path)
     np.testing.assert_array_equal(again.predict(np.array([[1.0, 2.0]], np.float32)), [[2.0, 4.0]])
+
+
+def test_custom_python_layer_saved_and_loaded(tmp_path):
+    @lamina.saving.register_keras_serializable()
+    class Offset(layers.Layer):
+        def __init__(self, amount=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.amount = amount
+
+        def build(self, input_shape):
+            self.b = self.add_weight(shape=(input_shape[-1],), initializer="zeros", name="b")
+
+        def call(self, inputs):
+            return inputs * self.amount + self.b
+
+        def get_config(self):
+            return {**super().get_config(), "amount": self.amount}
+
+    inp = lamina.Input(shape=(2,))
+    layer = Offset(amount=3.0, name="offset")
+    model = lamina.Model(inp, layer(inp))
+    layer.set_weights([np.array([0.5, -1.0], np.float32)])
+    x = np.array([[1.0, 2.0]], np.float32)
+    np.testing.assert_allclose(model.predict(x), [[3.5, 5.0]])
+    assert layer.get_config()["amount"] == 3.0 and layer.get_config()["name"] == "offset"
+    path = str(tmp_path / "offset.lamina")
+    model.save(path)
+    again = lamina.models.load_model(path)
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+    assert type(again.get_layer("offset")) is Offset
