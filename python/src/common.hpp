@@ -18,13 +18,13 @@ namespace py = pybind11;
 // lists follow Keras: ints become int32, floats float32. Ragged lists are ShapeErrors,
 // object/string/complex arrays DTypeErrors; non-contiguous arrays are copied.
 Tensor to_tensor(py::handle obj, std::optional<DType> dtype = std::nullopt);
-TensorList to_tensor_list(py::handle obj);          // one tensor-like or a list/tuple of them
-std::optional<DType> parse_dtype(py::handle dtype);  // None, "float32", a NumPy dtype
+TensorList to_tensor_list(py::handle obj);                     // one tensor-like or a list/tuple of them
+std::optional<DType> parse_dtype(py::handle dtype);            // None, "float32", a NumPy dtype
 py::object to_numpy(const Tensor& t, bool writeable = false);  // a copy-free NumPy view keeping t alive
-py::object shape_tuple(const Shape& s);               // (None, 10)
-Shape parse_shape(py::handle shape);                  // a tuple/list of ints or None
-py::object tensors_out(const TensorList& ts);         // one Tensor, or a list
-Json to_json(py::handle obj);                         // Python (dict, list, str, number) -> JSON
+py::object shape_tuple(const Shape& s);                        // (None, 10)
+Shape parse_shape(py::handle shape);                           // a tuple/list of ints or None
+py::object tensors_out(const TensorList& ts);                  // one Tensor, or a list
+Json to_json(py::handle obj);                                  // Python (dict, list, str, number) -> JSON
 py::object from_json(const Json& j);
 
 void init_errors(py::module_& m);

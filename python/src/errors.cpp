@@ -9,10 +9,11 @@
 // Each instance also has .op, .problem, .expected, .found, .hint and .where. A capsule holding
 // the C++ exception rides along, so an error raised inside a Python Lambda or callback is
 // rethrown into C++ as the very same typed error (and comes out in Python unchanged).
+#include "errors.hpp"
+
 #include <Python.h>
 
 #include "common.hpp"
-#include "errors.hpp"
 
 namespace lamina::python {
 

@@ -222,56 +222,67 @@ void init_lambda(py::module_& root) {
 
   // Custom layers: the methods Python subclasses of lamina.layers.Layer inherit.
   auto base_cls = py::reinterpret_borrow<py::class_<Layer, std::shared_ptr<Layer>>>(m.attr("Layer"));
-  base_cls.def("build", [](py::object self, py::object input_shape) {
-    LayerRef l = as_layer(self);
-    if (dynamic_cast<PyLayer*>(l.ptr().get())) return;  // a Python layer's default build: no weights
-    std::vector<TensorSpec> specs{TensorSpec{parse_shape(input_shape), Float32}};
-    l->build(specs);
-  }, py::arg("input_shape"));
+  base_cls.def(
+      "build",
+      [](py::object self, py::object input_shape) {
+        LayerRef l = as_layer(self);
+        if (dynamic_cast<PyLayer*>(l.ptr().get())) return;  // a Python layer's default build: no weights
+        std::vector<TensorSpec> specs{TensorSpec{parse_shape(input_shape), Float32}};
+        l->build(specs);
+      },
+      py::arg("input_shape"));
   base_cls.def("get_config", [](py::object self) {
     LayerRef l = as_layer(self);
     if (auto* p = dynamic_cast<PyLayer*>(l.ptr().get())) return from_json(p->Layer::get_config());
     return from_json(l->get_config());
   });
-  base_cls.def("add_weight", [](py::object self, py::object shape, py::object initializer, py::object dtype,
-                                bool trainable, py::object name) {
-    LayerRef l = as_layer(self);
-    auto* p = dynamic_cast<PyLayer*>(l.ptr().get());
-    if (!p) throw py::type_error("add_weight is for Python layers (subclasses of lamina.layers.Layer)");
-    DType dt = parse_dtype(dtype).value_or(Float32);
-    std::string n = name.is_none() ? "weight_" + std::to_string(l->weights().size()) : name.cast<std::string>();
-    return p->add_python_weight(n, shape.is_none() ? Shape{} : parse_shape(shape), initializer, trainable, dt);
-  }, py::arg("shape") = py::none(), py::arg("initializer") = py::none(), py::arg("dtype") = py::none(),
-     py::arg("trainable") = true, py::arg("name") = py::none());
+  base_cls.def(
+      "add_weight",
+      [](py::object self, py::object shape, py::object initializer, py::object dtype, bool trainable, py::object name) {
+        LayerRef l = as_layer(self);
+        auto* p = dynamic_cast<PyLayer*>(l.ptr().get());
+        if (!p) throw py::type_error("add_weight is for Python layers (subclasses of lamina.layers.Layer)");
+        DType dt = parse_dtype(dtype).value_or(Float32);
+        std::string n = name.is_none() ? "weight_" + std::to_string(l->weights().size()) : name.cast<std::string>();
+        return p->add_python_weight(n, shape.is_none() ? Shape{} : parse_shape(shape), initializer, trainable, dt);
+      },
+      py::arg("shape") = py::none(), py::arg("initializer") = py::none(), py::arg("dtype") = py::none(),
+      py::arg("trainable") = true, py::arg("name") = py::none());
 
   py::module_ saving = root.def_submodule("saving", "keras.saving");
-  saving.def("register_layer", [](py::object cls, py::object name) {
-    // A Python Layer class by its type name (the class name), so load_model can rebuild it:
-    // cls(**config) with the fields its get_config() wrote.
-    std::string type = name.is_none() ? cls.attr("__name__").cast<std::string>() : name.cast<std::string>();
-    auto held = keep(cls);
-    register_layer(type, [held](const Json& config) -> LayerRef {
-      py::gil_scoped_acquire gil;
-      try {
-        py::dict kwargs = from_json(config);
-        if (kwargs.contains("type")) PyDict_DelItemString(kwargs.ptr(), "type");
-        return as_layer((*held)(**kwargs));
-      } catch (py::error_already_set& e) {
-        rethrow_as_cpp(e);
-      }
-    });
-    return cls;
-  }, py::arg("cls"), py::arg("name") = py::none());
-  saving.def("register_function", [](py::object name) {
-    return py::cpp_function([name](py::function f) {
-      std::string n = name.is_none() ? f.attr("__name__").cast<std::string>() : name.cast<std::string>();
-      register_lambda(n, wrap_function(f, py::dict()));
-      registered_functions()[f.ptr()] = n;
-      return f;
-    });
-  }, py::arg("name") = py::none(),
-     "Decorator: registers a Lambda function under `name` (default: its __name__), so saved models record "
-     "the name and load_model finds the function.");
+  saving.def(
+      "register_layer",
+      [](py::object cls, py::object name) {
+        // A Python Layer class by its type name (the class name), so load_model can rebuild it:
+        // cls(**config) with the fields its get_config() wrote.
+        std::string type = name.is_none() ? cls.attr("__name__").cast<std::string>() : name.cast<std::string>();
+        auto held = keep(cls);
+        register_layer(type, [held](const Json& config) -> LayerRef {
+          py::gil_scoped_acquire gil;
+          try {
+            py::dict kwargs = from_json(config);
+            if (kwargs.contains("type")) PyDict_DelItemString(kwargs.ptr(), "type");
+            return as_layer((*held)(**kwargs));
+          } catch (py::error_already_set& e) {
+            rethrow_as_cpp(e);
+          }
+        });
+        return cls;
+      },
+      py::arg("cls"), py::arg("name") = py::none());
+  saving.def(
+      "register_function",
+      [](py::object name) {
+        return py::cpp_function([name](py::function f) {
+          std::string n = name.is_none() ? f.attr("__name__").cast<std::string>() : name.cast<std::string>();
+          register_lambda(n, wrap_function(f, py::dict()));
+          registered_functions()[f.ptr()] = n;
+          return f;
+        });
+      },
+      py::arg("name") = py::none(),
+      "Decorator: registers a Lambda function under `name` (default: its __name__), so saved models record "
+      "the name and load_model finds the function.");
 }
 
 }  // namespace lamina::python

@@ -12,8 +12,8 @@ namespace {
 using namespace lamina::layers;
 
 // Keras arguments Lamina's configs do not hold, handled here.
-Json layer_config(const std::string& type, const std::vector<const char*>& positional, py::args args,
-                  py::kwargs kwargs, py::object& input_shape, std::optional<bool>& trainable) {
+Json layer_config(const std::string& type, const std::vector<const char*>& positional, py::args args, py::kwargs kwargs,
+                  py::object& input_shape, std::optional<bool>& trainable) {
   if (args.size() > positional.size())
     throw ValueError({.op = type,
                       .problem = "too many positional arguments",
@@ -37,8 +37,11 @@ Json layer_config(const std::string& type, const std::vector<const char*>& posit
       trainable = value.cast<bool>();
     } else if (key == "dtype") {
       if (parse_dtype(value) != Float32)
-        throw DTypeError({.op = type, .problem = "layers compute in float32", .expected = "dtype=\"float32\"",
-                          .found = py::str(value).cast<std::string>(), .hint = "cast the inputs instead"});
+        throw DTypeError({.op = type,
+                          .problem = "layers compute in float32",
+                          .expected = "dtype=\"float32\"",
+                          .found = py::str(value).cast<std::string>(),
+                          .hint = "cast the inputs instead"});
     } else if (py::isinstance<Layer>(value)) {  // Bidirectional's and TimeDistributed's layer
       config[key] = as_layer(value)->get_config();
     } else {
@@ -84,7 +87,7 @@ py::object call_layer(py::object self, py::args args, py::kwargs kwargs) {
     py::handle v = item.second;
     if (key == "inputs") {
       if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) {
-          for (auto x : v) inputs.append(x);
+        for (auto x : v) inputs.append(x);
       } else {
         inputs.append(v);
       }
@@ -97,8 +100,10 @@ py::object call_layer(py::object self, py::args args, py::kwargs kwargs) {
     } else if (key == "value" || key == "key" || key == "query") {  // attention layers' keywords
       inputs.append(v);
     } else {
-      throw ValueError({.op = layer->name(), .problem = "unknown argument to the layer call: " + key,
-                        .expected = "inputs, mask, training, initial_state", .found = key,
+      throw ValueError({.op = layer->name(),
+                        .problem = "unknown argument to the layer call: " + key,
+                        .expected = "inputs, mask, training, initial_state",
+                        .found = key,
                         .hint = "see the layer's call signature in Keras"});
     }
   }
@@ -131,9 +136,10 @@ void init_layers(py::module_& root) {
   py::class_<Layer, std::shared_ptr<Layer>> base(m, "Layer", py::dynamic_attr(),
                                                  "Base of every layer; subclass it for Python layers (build, call).");
   base.def(py::init([](const std::string& type, py::object name) {
-         return std::static_pointer_cast<Layer>(
-             std::make_shared<PyLayer>(type, name.is_none() ? "" : name.cast<std::string>()));
-       }), py::arg("_type"), py::arg("name") = py::none());
+             return std::static_pointer_cast<Layer>(
+                 std::make_shared<PyLayer>(type, name.is_none() ? "" : name.cast<std::string>()));
+           }),
+           py::arg("_type"), py::arg("name") = py::none());
   base.def("__call__", &call_layer);
   base.def_property_readonly("name", &Layer::name);
   base.def_property_readonly("type", &Layer::type);
@@ -148,8 +154,10 @@ void init_layers(py::module_& root) {
   base.def("set_weights", [](const Layer& l, py::list values) {
     auto ws = l.weights();
     if (py::len(values) != ws.size())
-      throw ValueError({.op = l.name(), .problem = "set_weights got the wrong number of arrays",
-                        .expected = std::to_string(ws.size()), .found = std::to_string(py::len(values)),
+      throw ValueError({.op = l.name(),
+                        .problem = "set_weights got the wrong number of arrays",
+                        .expected = std::to_string(ws.size()),
+                        .found = std::to_string(py::len(values)),
                         .hint = "pass one array per weight, in the order of get_weights()"});
     for (std::size_t i = 0; i < ws.size(); ++i) ws[i].assign(to_tensor(values[i], ws[i].dtype()));
   });
@@ -168,9 +176,11 @@ void init_layers(py::module_& root) {
              auto recurrent = [](py::handle obj) {
                auto rnn = std::dynamic_pointer_cast<RNNLayer>(as_layer(obj).ptr());
                if (!rnn)
-                 throw DTypeError({.op = "Bidirectional", .problem = "wraps a recurrent layer",
+                 throw DTypeError({.op = "Bidirectional",
+                                   .problem = "wraps a recurrent layer",
                                    .expected = "LSTM, GRU or SimpleRNN",
-                                   .found = as_layer(obj)->type(), .hint = "Bidirectional(LSTM(64))"});
+                                   .found = as_layer(obj)->type(),
+                                   .hint = "Bidirectional(LSTM(64))"});
                return LayerHandle<RNNLayer>(rnn);
              };
              BidirectionalOptions o{.merge_mode = merge_mode};
@@ -207,20 +217,26 @@ void init_layers(py::module_& root) {
   bind_layer<GRULayer>(m, "GRU", {"units", "activation", "recurrent_activation"});
   bind_layer<SpatialDropout1DLayer>(m, "SpatialDropout1D", {"rate", "seed"});
   bind_layer<SubtractLayer>(m, "Subtract", {});
-  py::class_<TimeDistributedLayer, Layer, std::shared_ptr<TimeDistributedLayer>>(m, "TimeDistributed", py::dynamic_attr())
+  py::class_<TimeDistributedLayer, Layer, std::shared_ptr<TimeDistributedLayer>>(m, "TimeDistributed",
+                                                                                 py::dynamic_attr())
       .def(py::init([](py::object layer, py::object name) {
              return TimeDistributed(as_layer(layer), name.is_none() ? "" : name.cast<std::string>()).ptr();
-           }), py::arg("layer"), py::arg("name") = py::none());
+           }),
+           py::arg("layer"), py::arg("name") = py::none());
   bind_layer<UpSampling1DLayer>(m, "UpSampling1D", {"size"});
   bind_layer<ZeroPadding1DLayer>(m, "ZeroPadding1D", {"padding"});
 
   m.def("serialize", [](py::object layer) { return from_json(as_layer(layer)->get_config()); });
   m.def("deserialize", [](py::object config) { return layer_from_config(to_json(config)).ptr(); });
 
-  root.def("Input", [](py::object shape, py::object dtype, py::object name, py::object batch_size) {
-    return Input(parse_shape(shape), parse_dtype(dtype).value_or(Float32), name.is_none() ? "" : name.cast<std::string>());
-  }, py::arg("shape") = py::none(), py::arg("dtype") = py::none(), py::arg("name") = py::none(),
-     py::arg("batch_size") = py::none(), "A symbolic model input; shape excludes the batch dimension (Keras).");
+  root.def(
+      "Input",
+      [](py::object shape, py::object dtype, py::object name, py::object batch_size) {
+        return Input(parse_shape(shape), parse_dtype(dtype).value_or(Float32),
+                     name.is_none() ? "" : name.cast<std::string>());
+      },
+      py::arg("shape") = py::none(), py::arg("dtype") = py::none(), py::arg("name") = py::none(),
+      py::arg("batch_size") = py::none(), "A symbolic model input; shape excludes the batch dimension (Keras).");
 }
 
 }  // namespace lamina::python

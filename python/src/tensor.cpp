@@ -251,8 +251,9 @@ void init_tensor(py::module_& m) {
   t.def_property_readonly("shape", [](const Tensor& x) { return shape_tuple(x.shape()); });
   t.def_property_readonly("dtype", [](const Tensor& x) { return std::string(dtype_name(x.dtype())); });
   t.def_property_readonly("ndim", &Tensor::rank);
-  t.def_property_readonly("spec", [](const Tensor& x) { return x.spec().str(); },
-                          "dtype, shape and mask shape: \"float32 (None, 10, 32) mask (None, 10)\"");
+  t.def_property_readonly(
+      "spec", [](const Tensor& x) { return x.spec().str(); },
+      "dtype, shape and mask shape: \"float32 (None, 10, 32) mask (None, 10)\"");
   t.def_property_readonly("is_symbolic", &Tensor::is_symbolic);
   t.def_property_readonly("has_mask", &Tensor::has_mask);
   t.def_property_readonly(
@@ -264,11 +265,15 @@ void init_tensor(py::module_& m) {
       },
       "The mask: a NumPy bool array (a symbolic Tensor for symbolic tensors), or None.");
   t.def("numpy", [](const Tensor& x) { return to_numpy(x); });
-  t.def("__array__", [](const Tensor& x, py::object dtype) {
-    py::object a = to_numpy(x);
-    return dtype.is_none() ? a : a.attr("astype")(dtype);
-  }, py::arg("dtype") = py::none());
-  t.def("with_mask", [](const Tensor& x, py::object mk) { return mk.is_none() ? x.without_mask() : x.with_mask(to_tensor(mk)); });
+  t.def(
+      "__array__",
+      [](const Tensor& x, py::object dtype) {
+        py::object a = to_numpy(x);
+        return dtype.is_none() ? a : a.attr("astype")(dtype);
+      },
+      py::arg("dtype") = py::none());
+  t.def("with_mask",
+        [](const Tensor& x, py::object mk) { return mk.is_none() ? x.without_mask() : x.with_mask(to_tensor(mk)); });
   t.def("without_mask", &Tensor::without_mask);
   t.def("item", [](const Tensor& x) -> py::object { return to_numpy(x).attr("item")(); });
   t.def("__len__", [](const Tensor& x) {
@@ -286,8 +291,11 @@ void init_tensor(py::module_& m) {
   // Operators (NumPy broadcasting, Lamina's promotion and mask rules).
   using Bin = Tensor (*)(const Tensor&, const Tensor&);
   auto bind_binary = [&t](const char* name, const char* rname, Bin f) {
-    t.def(name, [f](const Tensor& a, py::object b) { return f(a, to_tensor(b)); }, py::is_operator());
-    if (rname) t.def(rname, [f](const Tensor& a, py::object b) { return f(to_tensor(b), a); }, py::is_operator());
+    t.def(
+        name, [f](const Tensor& a, py::object b) { return f(a, to_tensor(b)); }, py::is_operator());
+    if (rname)
+      t.def(
+          rname, [f](const Tensor& a, py::object b) { return f(to_tensor(b), a); }, py::is_operator());
   };
   bind_binary("__add__", "__radd__", static_cast<Bin>(&add));
   bind_binary("__sub__", "__rsub__", static_cast<Bin>(&sub));

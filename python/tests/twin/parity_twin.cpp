@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
     std::ofstream eval(dir + "/cpp_eval.txt");
     eval << std::setprecision(17) << logs.at("loss") << "\n" << logs.at("accuracy") << "\n";
     auto weights = model.get_weights();
-    for (std::size_t i = 0; i < weights.size(); ++i) lm::io::save_npy(dir + "/cpp_weight_" + std::to_string(i) + ".npy", weights[i]);
+    for (std::size_t i = 0; i < weights.size(); ++i)
+      lm::io::save_npy(dir + "/cpp_weight_" + std::to_string(i) + ".npy", weights[i]);
     model.save(dir + "/cpp_model.lamina");
     lm::Tensor p = model.predict(x);
     lm::io::save_npy(dir + "/cpp_pred.npy", p.without_mask());
