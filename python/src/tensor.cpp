@@ -69,6 +69,12 @@ DType array_dtype(const py::array& a) {
                                                          : "convert the values to numbers, e.g. a.astype('float32')"});
 }
 
+// Conversions go through lamina::cast, which defines NaN and out-of-range values (0 and
+// saturation) where a plain C++ conversion would not.
+Tensor with_dtype(const Tensor& t, std::optional<DType> dtype) {
+  return dtype && *dtype != t.dtype() ? cast(t, *dtype) : t;
+}
+
 Tensor from_array(py::array a, std::optional<DType> dtype, bool keras_defaults) {
   DType source = array_dtype(a);
   if (keras_defaults && !dtype) {  // Python lists: ints are int32, floats float32 (Keras)
@@ -82,15 +88,23 @@ Tensor from_array(py::array a, std::optional<DType> dtype, bool keras_defaults) 
   if (source == Bool) {  // Lamina reads bools as bytes
     std::vector<char> bytes(static_cast<std::size_t>(c.size()));
     if (!bytes.empty()) std::memcpy(bytes.data(), c.data(), bytes.size());
-    return detail::from_buffer(Bool, bytes.data(), Shape(dims), dtype);
+    return with_dtype(detail::from_buffer(Bool, bytes.data(), Shape(dims), std::nullopt), dtype);
   }
-  return detail::from_buffer(source, c.data(), Shape(dims), dtype);
+  return with_dtype(detail::from_buffer(source, c.data(), Shape(dims), std::nullopt), dtype);
 }
 
 Tensor from_python_scalar(py::handle obj, std::optional<DType> dtype) {
   if (py::isinstance<py::bool_>(obj)) return scalar(obj.cast<bool>(), dtype);
   if (py::isinstance<py::int_>(obj)) {
-    auto v = obj.cast<long long>();  // OverflowError (a Python error) beyond 64 bits
+    long long v = PyLong_AsLongLong(obj.ptr());
+    if (v == -1 && PyErr_Occurred()) {
+      PyErr_Clear();
+      throw ValueError({.op = "tensor",
+                        .problem = "the integer does not fit in 64 bits",
+                        .expected = "an integer in [-2^63, 2^63)",
+                        .found = py::str(obj).cast<std::string>(),
+                        .hint = "use a float, or smaller values"});
+    }
     bool fits32 = v >= INT32_MIN && v <= INT32_MAX;
     return scalar(static_cast<std::int64_t>(v), dtype ? dtype : std::optional<DType>(fits32 ? Int32 : Int64));
   }

@@ -119,3 +119,15 @@ def test_indexing_and_operators():
     np.testing.assert_array_equal(np.asarray(t > 5), a > 5)
     np.testing.assert_array_equal(np.asarray(a * t), a * a)  # NumPy on the left defers to Lamina
     assert float(ops.sum(t)) == 66.0
+
+
+def test_nan_and_out_of_range_values_convert_by_lamina_cast_rules():
+    t = lamina.Tensor(np.array([np.nan, 1e30, -1e30, 2.7]), dtype="int32")  # NaN -> 0, saturation, truncation
+    np.testing.assert_array_equal(np.asarray(t), [0, 2**31 - 1, -2**31, 2])
+    np.testing.assert_array_equal(np.asarray(ops.cast(np.array([np.nan, np.inf], np.float32), "int32")), [0, 2**31 - 1])
+    with pytest.raises(lamina.ValueError):
+        lamina.Tensor(2**70)
+    with pytest.raises(lamina.DTypeError):  # float token ids (NaN among them) into an Embedding
+        lamina.layers.Embedding(10, 2)(np.array([[np.nan, 1.0]]))
+    with pytest.raises(lamina.ValueError):
+        lamina.layers.Embedding(10, 2)(np.array([[11]]))  # id out of range
