@@ -82,8 +82,15 @@ Tensor from_array(py::array a, std::optional<DType> dtype, bool keras_defaults) 
     if (source == Float64) dtype = Float32;
   }
   static const char* names[] = {"bool", "int32", "int64", "float32", "float64"};
-  // A C-contiguous array of exactly the source dtype (copies views, strides, other widths).
-  py::array c = numpy().attr("ascontiguousarray")(a, names[static_cast<int>(source)]);
+  // A C-contiguous array of exactly the source dtype (copies views, strides, other widths);
+  // an array that already is one is read as it is.
+  py::dtype dt = a.dtype();
+  bool exact = (a.flags() & py::array::c_style) && dt.itemsize() == static_cast<py::ssize_t>(itemsize(source)) &&
+               dt.kind() == (source == Bool        ? 'b'
+                             : is_floating(source) ? 'f'
+                                                   : 'i') &&
+               dt.attr("byteorder").cast<std::string>() != ">";
+  py::array c = exact ? a : py::array(numpy().attr("ascontiguousarray")(a, names[static_cast<int>(source)]));
   std::vector<std::int64_t> dims(c.shape(), c.shape() + c.ndim());
   if (source == Bool) {  // Lamina reads bools as bytes
     std::vector<char> bytes(static_cast<std::size_t>(c.size()));

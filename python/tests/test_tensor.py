@@ -131,3 +131,10 @@ def test_nan_and_out_of_range_values_convert_by_lamina_cast_rules():
         lamina.layers.Embedding(10, 2)(np.array([[np.nan, 1.0]]))
     with pytest.raises(lamina.ValueError):
         lamina.layers.Embedding(10, 2)(np.array([[11]]))  # id out of range
+
+
+def test_byte_swapped_and_fortran_arrays_are_read_correctly():
+    a = np.arange(6, dtype=">f4").reshape(2, 3)  # big-endian
+    np.testing.assert_array_equal(np.asarray(lamina.Tensor(a)), a.astype(np.float32))
+    f = np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3))
+    np.testing.assert_array_equal(np.asarray(lamina.Tensor(f)), f)
