@@ -18,6 +18,7 @@ packages=(
   clang-14 libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh: libFuzzer with ASan + UBSan
   gnuplot-nox              # training curves and confusion matrices (PNG, SVG)
   fonts-dejavu-core        # the font the pictures use
+  pybind11-dev python3-dev python3-numpy python3-pytest  # the Python module (python/)
 )
 
 missing=()
