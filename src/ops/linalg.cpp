@@ -382,39 +382,36 @@ void dense_kernel(const T* x2, const T* kernel, const T* bias, T* out, std::int6
 
 // The first-order backward of dense's elementwise part in one pass: gp = g gated by relu
 // (where out > 0; gp may be g itself when not gated) and db = the column sums of gp,
-// summed pairwise down the rows as lm::sum does. Column tiles are split across threads.
+// summed pairwise down the rows as lm::sum does. Threads take column ranges and stream
+// through the rows, so each column is summed in the same order whatever the thread count.
 template <class T>
 void dense_backward_kernel(const T* g, const T* out, T* gp, T* db, std::int64_t rows, std::int64_t units) {
-  constexpr std::int64_t kTile = 64;
-  const std::int64_t tiles = (units + kTile - 1) / kTile;
-  const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(rows * kTile, 1));
-  detail::parallel_for(tiles, grain, [&](std::int64_t b, std::int64_t e) {
+  const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(rows, 1));
+  detail::parallel_for(units, grain, [&](std::int64_t j0, std::int64_t j1) {
+    const std::int64_t w = j1 - j0;
     auto plus = [](double x, double y) { return x + y; };
-    detail::ColumnPairwise<double, decltype(plus)> sums(db ? kTile : 0, 0.0, plus);
-    double tile_sums[kTile];
-    for (std::int64_t t = b; t < e; ++t) {
-      const std::int64_t j0 = t * kTile, w = std::min(kTile, units - j0);
-      for (std::int64_t r = 0; r < rows; ++r) {
-        // Locals that no store can alias, and a select rather than a branch (relu's signs
-        // are random): the loops vectorise.
-        const std::int64_t row = r * units + j0;
-        const T* __restrict g_row = g + row;
-        T* __restrict gp_row = out ? gp + row : nullptr;
-        if (out) {
-          const T* __restrict out_row = out + row;
-          for (std::int64_t j = 0; j < w; ++j) gp_row[j] = out_row[j] > T(0) ? g_row[j] : T(0);
-        }
-        if (db) {
-          const T* __restrict src = out ? gp_row : g_row;
-          double* __restrict acc = sums.block();
-          for (std::int64_t j = 0; j < w; ++j) acc[j] += static_cast<double>(src[j]);
-          sums.end_row();
-        }
+    detail::ColumnPairwise<double, decltype(plus)> sums(db ? w : 0, 0.0, plus);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      // Locals that no store can alias, and a select rather than a branch (relu's signs
+      // are random): the loops vectorise.
+      const std::int64_t row = r * units + j0;
+      const T* __restrict g_row = g + row;
+      T* __restrict gp_row = out ? gp + row : nullptr;
+      if (out) {
+        const T* __restrict out_row = out + row;
+        for (std::int64_t j = 0; j < w; ++j) gp_row[j] = out_row[j] > T(0) ? g_row[j] : T(0);
       }
       if (db) {
-        sums.result(tile_sums);
-        for (std::int64_t j = 0; j < w; ++j) db[j0 + j] = static_cast<T>(tile_sums[j]);
+        const T* __restrict src = out ? gp_row : g_row;
+        double* __restrict acc = sums.block();
+        for (std::int64_t j = 0; j < w; ++j) acc[j] += static_cast<double>(src[j]);
+        sums.end_row();
       }
+    }
+    if (db) {
+      std::vector<double> col_sums(static_cast<std::size_t>(w));
+      sums.result(col_sums.data());
+      for (std::int64_t j = 0; j < w; ++j) db[j0 + j] = static_cast<T>(col_sums[static_cast<std::size_t>(j)]);
     }
   });
 }
