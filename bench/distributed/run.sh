@@ -1,0 +1,7 @@
+#!/bin/sh
+# 1 process x 2 threads against 2 ranks x 1 thread on the peer LSTM workload.
+# Usage: bench/distributed/run.sh [build/release] [epochs]
+build=${1:-build/release} epochs=${2:-3}
+bin=$build/bench/distributed/bench_dp_lstm
+OMP_NUM_THREADS=2 "$bin" "$epochs"
+mpirun -np 2 --oversubscribe --allow-run-as-root --bind-to none -x OMP_NUM_THREADS=1 "$bin" "$epochs"
