@@ -9,6 +9,7 @@
 #include "lamina/autograd/tape.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/distributed/data_parallel.hpp"
+#include "lamina/ops/elementwise.hpp"
 #include "train/steps.hpp"
 
 namespace lamina::train {

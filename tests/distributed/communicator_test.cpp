@@ -2,7 +2,9 @@
 // process (ctest's test_distributed) and as 2 and 3 ranks under mpirun (distributed_mpi_np*).
 #include "lamina/distributed/communicator.hpp"
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "test_util.hpp"
 
@@ -112,4 +114,22 @@ TEST(Communicator, BadArgumentsAreValueErrors) {
                       { EXPECT_THAT(msg, HasSubstr("root is not a rank")); });
   EXPECT_LAMINA_ERROR(dist::single_process()->set_timeout(0), lm::ValueError,
                       { EXPECT_THAT(msg, HasSubstr("positive number of seconds")); });
+}
+
+// A rank that does not arrive: the collective throws after the timeout instead of hanging.
+TEST(Communicator, CollectiveTimesOutInsteadOfHanging) {
+  auto comm = dist::world();
+  if (comm->size() == 1) GTEST_SKIP() << "needs a second rank (distributed_mpi_np*)";
+  if (comm->rank() == 0) {
+    const double before = comm->timeout();
+    comm->set_timeout(1);
+    EXPECT_LAMINA_ERROR(comm->barrier(), lm::IOError, {
+      EXPECT_THAT(msg, HasSubstr("MPI rank 0 of"));
+      EXPECT_THAT(msg, HasSubstr("did not complete within 1 s"));
+    });
+    comm->set_timeout(before);
+  } else {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    comm->barrier();  // completes rank 0's abandoned barrier, so later collectives pair up
+  }
 }

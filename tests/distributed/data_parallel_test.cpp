@@ -95,7 +95,7 @@ lm::TensorList reference_shards(const lm::TensorList& initial, int ranks, lm::op
       for (int r = 0; r < ranks; ++r) {
         const std::int64_t lo = r * n / ranks, hi = (r + 1) * n / ranks;
         lm::GradientTape tape;
-        auto pred = model.layer().run({rows(x, lo, hi)}, true);
+        auto pred = model->run({rows(x, lo, hi)}, true);
         auto parts = l->reduce_parts(rows(y, lo, hi), pred[0]);
         auto g = tape.gradient(parts.sum / count, vars);
         for (std::size_t i = 0; i < g.size(); ++i) {
@@ -110,13 +110,13 @@ lm::TensorList reference_shards(const lm::TensorList& initial, int ranks, lm::op
   return model.get_weights();
 }
 
-struct Run {
+struct Trained {
   lm::TensorList weights;
   lm::History history;
 };
 
 // fit on this rank. Ranks other than 0 start from perturbed weights: fit must take rank 0's.
-Run fit_distributed(const lm::TensorList& initial, lm::optimizers::OptimizerRef opt, bool deterministic, int epochs,
+Trained fit_distributed(const lm::TensorList& initial, lm::optimizers::OptimizerRef opt, bool deterministic, int epochs,
                     std::vector<lm::CallbackRef> callbacks = {}) {
   auto comm = dist::world();
   lm::Model model = masked_lstm();
@@ -160,7 +160,7 @@ TEST(DataParallel, ShardsPartitionTheGlobalBatch) {
 TEST(DataParallel, DeterministicMaskedLstmEqualsShardsSummedInRankOrder) {
   auto comm = dist::world();
   const lm::TensorList initial = masked_lstm().get_weights();
-  Run run = fit_distributed(initial, lm::optimizers::Adam(0.01), /*deterministic=*/true, 3);
+  Trained run = fit_distributed(initial, lm::optimizers::Adam(0.01), /*deterministic=*/true, 3);
   lm::TensorList want = reference_shards(initial, comm->size(), lm::optimizers::Adam(0.01), 3);
   ASSERT_EQ(run.weights.size(), want.size());
   for (std::size_t k = 0; k < want.size(); ++k)
@@ -169,7 +169,7 @@ TEST(DataParallel, DeterministicMaskedLstmEqualsShardsSummedInRankOrder) {
   // Training moved the weights (the comparison is not between two untouched models).
   EXPECT_GT(max_abs_diff(run.weights, initial), 1e-3);
   // A second run gives the same bits.
-  Run again = fit_distributed(initial, lm::optimizers::Adam(0.01), true, 3);
+  Trained again = fit_distributed(initial, lm::optimizers::Adam(0.01), true, 3);
   for (std::size_t k = 0; k < want.size(); ++k)
     EXPECT_EQ(run.weights[k].to_vector<float>(), again.weights[k].to_vector<float>()) << "weight " << k;
 }
@@ -178,7 +178,7 @@ TEST(DataParallel, MaskedLstmMatchesSingleProcessFit) {
   auto comm = dist::world();
   const lm::TensorList initial = masked_lstm().get_weights();
   auto sgd = [] { return lm::optimizers::SGD(0.5, {.momentum = 0.9}); };
-  Run run = fit_distributed(initial, sgd(), /*deterministic=*/false, 4);
+  Trained run = fit_distributed(initial, sgd(), /*deterministic=*/false, 4);
   // The plain single-process fit on the same global batches (no distribution at all).
   lm::Model single = masked_lstm();
   single.set_weights(initial);
@@ -228,7 +228,7 @@ struct StopAfterSecondEpoch : lm::Callback {
 TEST(DataParallel, CallbacksRunOnRankZeroAndTheirStopReachesEveryRank) {
   auto comm = dist::world();
   auto cb = std::make_shared<StopAfterSecondEpoch>();
-  Run run = fit_distributed(masked_lstm().get_weights(), lm::optimizers::SGD(0.1), false, 6, {cb});
+  Trained run = fit_distributed(masked_lstm().get_weights(), lm::optimizers::SGD(0.1), false, 6, {cb});
   EXPECT_EQ(run.history.epochs, (std::vector<int>{0, 1})) << "rank " << comm->rank();
   EXPECT_EQ(cb->batches, comm->rank() == 0 ? 4 : 0);  // 2 epochs of 2 batches, rank 0 only
 }
@@ -237,7 +237,7 @@ TEST(DataParallel, EarlyStoppingStopsEveryRankTogether) {
   auto comm = dist::world();
   // min_delta so large that no epoch counts as an improvement: stops after patience + 1.
   auto stop = lm::callbacks::EarlyStopping({.monitor = "loss", .min_delta = 100.0, .patience = 1});
-  Run run = fit_distributed(masked_lstm().get_weights(), lm::optimizers::SGD(0.1), false, 8, {stop});
+  Trained run = fit_distributed(masked_lstm().get_weights(), lm::optimizers::SGD(0.1), false, 8, {stop});
   std::vector<std::int64_t> epochs = {static_cast<std::int64_t>(run.history.epochs.size())};
   auto all = comm->allgather(std::span<const std::int64_t>(epochs));
   for (auto e : all) EXPECT_EQ(e, 2);
