@@ -31,7 +31,10 @@ class Timed final : public dist::Communicator {
   int rank() const override { return inner_->rank(); }
   int size() const override { return inner_->size(); }
   std::string describe() const override { return inner_->describe(); }
-  [[noreturn]] void abort(int code) override { inner_->abort(code); }
+  [[noreturn]] void abort(int code) override {
+    inner_->abort(code);
+    std::_Exit(code);  // not reached
+  }
   double waited = 0;  // seconds
 
  protected:
