@@ -12,7 +12,7 @@ foreach(ranks 2 3)
            COMMAND ${LAMINA_MPIRUN} ${ranks} ${LAMINA_MPI_FLAGS} $<TARGET_FILE:test_distributed>
                    --gtest_filter=DataParallel*:Communicator*)
   set_tests_properties(distributed_mpi_np${ranks} PROPERTIES TIMEOUT 300 PROCESSORS 2
-                       ENVIRONMENT "OMP_NUM_THREADS=1;LAMINA_DIST_TIMEOUT=60")
+                       ENVIRONMENT "OMP_NUM_THREADS=1;LAMINA_NUM_THREADS=1;LAMINA_DIST_TIMEOUT=60")
 endforeach()
 # A rank killed (or throwing) mid-epoch: the job must end non-zero, naming the rank, well
 # within the timeout (no hang).
@@ -21,5 +21,5 @@ foreach(failure kill throw)
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tests/distributed/expect_rank_failure.sh
                    ${MPIEXEC_EXECUTABLE} $<TARGET_FILE:test_distributed> ${failure})
   set_tests_properties(distributed_mpi_rank_${failure} PROPERTIES TIMEOUT 120 PROCESSORS 2
-                       ENVIRONMENT "OMP_NUM_THREADS=1;LAMINA_DIST_TIMEOUT=20")
+                       ENVIRONMENT "OMP_NUM_THREADS=1;LAMINA_NUM_THREADS=1;LAMINA_DIST_TIMEOUT=20")
 endforeach()
