@@ -4,9 +4,12 @@
 // Runs as one process and as 2 and 3 ranks (distributed_mpi_np2, distributed_mpi_np3).
 #include "lamina/distributed/data_parallel.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 
 #include "lamina/autograd/tape.hpp"
 #include "test_util.hpp"
@@ -44,9 +47,9 @@ Corpus corpus() {
 lm::Model masked_lstm() {
   lm::set_seed(11);
   auto tokens = lm::Input({kT}, lm::Int32);
-  auto h = Embedding(6, 4, {.mask_zero = true})(tokens);
-  h = LSTM(5, {.return_sequences = true})(h);
-  return lm::Model(tokens, Dense(3)(h));
+  auto h = Embedding(6, 4, {.mask_zero = true, .name = "embedding"})(tokens);
+  h = LSTM(5, {.return_sequences = true, .name = "lstm"})(h);
+  return lm::Model(tokens, Dense(3, {.name = "dense"})(h));  // fixed names: BackupAndRestore matches them
 }
 
 lm::losses::LossRef loss() { return lm::losses::SparseCategoricalCrossentropy({.from_logits = true}); }
@@ -117,7 +120,7 @@ struct Trained {
 
 // fit on this rank. Ranks other than 0 start from perturbed weights: fit must take rank 0's.
 Trained fit_distributed(const lm::TensorList& initial, lm::optimizers::OptimizerRef opt, bool deterministic, int epochs,
-                    std::vector<lm::CallbackRef> callbacks = {}) {
+                        std::vector<lm::CallbackRef> callbacks = {}) {
   auto comm = dist::world();
   lm::Model model = masked_lstm();
   lm::TensorList start = initial;
@@ -274,4 +277,25 @@ TEST(DataParallelFailure, RankFailsMidEpoch) {
   src.mode = mode;
   model.fit(src, {.epochs = 2, .verbose = 0, .distribution = lm::DataParallel()});
   ADD_FAILURE() << "fit returned although rank 1 failed";
+}
+
+// BackupAndRestore runs on rank 0 only; its restore must still reach every rank (fit broadcasts
+// rank 0's weights, optimizer state and resume epoch after on_train_begin).
+TEST(DataParallel, BackupAndRestoreResumesEveryRank) {
+  auto comm = dist::world();
+  std::vector<std::int64_t> id = {static_cast<std::int64_t>(::getpid())};
+  comm->broadcast(std::span<std::int64_t>(id), 0);  // one directory name for the whole job
+  const std::string dir = "/tmp/lamina_dp_backup_" + std::to_string(id[0]);
+  const lm::TensorList initial = masked_lstm().get_weights();
+  auto backup = [&](bool keep) { return lm::callbacks::BackupAndRestore(dir, {.delete_checkpoint = !keep}); };
+  // Interrupted after 2 of 4 epochs (the backup of epoch 1 stays behind) ...
+  fit_distributed(initial, lm::optimizers::Adam(0.01), true, 2, {backup(true)});
+  // ... then resumed from fresh weights: trains epochs 2 and 3 only.
+  Trained resumed = fit_distributed(initial, lm::optimizers::Adam(0.01), true, 4, {backup(false)});
+  Trained whole = fit_distributed(initial, lm::optimizers::Adam(0.01), true, 4);
+  EXPECT_EQ(resumed.history.epochs, (std::vector<int>{2, 3})) << "rank " << comm->rank();
+  for (std::size_t k = 0; k < whole.weights.size(); ++k)
+    EXPECT_EQ(resumed.weights[k].to_vector<float>(), whole.weights[k].to_vector<float>()) << "weight " << k;
+  comm->barrier();
+  if (comm->rank() == 0) std::filesystem::remove_all(dir);
 }
