@@ -14,6 +14,7 @@ packages=(
   zlib1g-dev               # CRC-32 checksums of model files, gzip-compressed data
   libhdf5-dev              # Keras files: model.weights.h5 inside .keras, legacy .h5
   libzip-dev               # Keras files: the .keras zip container
+  libopenmpi-dev openmpi-bin  # data-parallel training over MPI (docs/distributed.md)
   python3-h5py             # tests: check exported Keras files as h5py reads them
   clang-14 libclang-rt-14-dev libomp-14-dev  # scripts/fuzz.sh: libFuzzer with ASan + UBSan
   gnuplot-nox              # training curves and confusion matrices (PNG, SVG)

@@ -5,6 +5,7 @@
 
 #include "cli.hpp"
 #include "lamina/core/config.hpp"
+#include "lamina/distributed/data_parallel.hpp"
 #include "plots.hpp"
 #include "text_classifier.hpp"
 
@@ -16,6 +17,7 @@ struct TrainArgs {
   std::string data, valid, out = "model.lamina", log, plot;
   double validation_split = 0.1;
   bool skip_bad_lines = false;
+  bool distributed = false;
   int threads = 0;
   ClassifierOptions o;
 };
@@ -36,11 +38,16 @@ void run_train(const TrainArgs& a) {
   }
   ClassifierOptions o = a.o;
   o.log_csv = a.log;
+  o.distributed = a.distributed;
+  // Under mpirun --distributed, every rank trains; rank 0 alone prints, logs and saves.
+  const bool chief = !a.distributed || distributed::world()->rank() == 0;
+  if (!chief) o.log_csv.clear(), o.verbose = 0;
   TextClassifier classifier(train, o);
-  std::printf("%zu training and %zu validation examples, %zu labels, vocabulary of %lld %s\n", train.texts.size(),
+  if (chief) std::printf("%zu training and %zu validation examples, %zu labels, vocabulary of %lld %s\n", train.texts.size(),
               valid.texts.size(), classifier.labels().size(), (long long)classifier.vectorizer().vocabulary_size(),
               o.level == "char" ? "characters" : "words");
   History h = classifier.fit(train, valid);
+  if (!chief) return;
   Evaluation e = classifier.evaluate(valid);
   std::printf("validation: loss: %.4f - accuracy: %.4f\n", e.logs["loss"], e.logs["accuracy"]);
   classifier.save(a.out);
@@ -77,6 +84,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", a->out, "Where to save the model")->capture_default_str();
   cmd->add_option("--log", a->log, "Write the per-epoch metrics as CSV");
   cmd->add_option("--plot", a->plot, "Draw the training curves (PNG and SVG)");
+  cmd->add_flag("--distributed", a->distributed, "Data-parallel training: start as mpirun -np N lamina train --distributed ...");
   cmd->add_flag("--skip-bad-lines", a->skip_bad_lines, "Skip malformed lines (and say how many) instead of stopping");
   cmd->add_option("--verbose", a->o.verbose, "0 silent, 1 progress bar, 2 one line per epoch")->check(CLI::Range(0, 2));
   cmd->callback([a] { run_train(*a); });

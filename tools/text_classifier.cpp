@@ -190,7 +190,8 @@ History TextClassifier::fit(const LabelledTexts& train, const LabelledTexts& val
   return model_.fit(batches, {.epochs = options_.epochs,
                               .verbose = options_.verbose,
                               .callbacks = callbacks,
-                              .validation_data = ValidationData{.source = &valid_batches}});
+                              .validation_data = ValidationData{.source = &valid_batches},
+                              .distribution = options_.distributed ? DataParallel() : nullptr});
 }
 
 Evaluation TextClassifier::evaluate(const LabelledTexts& data) {

@@ -27,6 +27,7 @@ struct ClassifierOptions {
   std::uint64_t seed = 1;
   int verbose = 1;
   std::string log_csv;  // a CSVLogger file, when not empty
+  bool distributed = false;  // data parallel over the ranks of mpirun (docs/distributed.md)
 };
 
 struct LabelledTexts {

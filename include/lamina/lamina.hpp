@@ -20,6 +20,8 @@
 #include "lamina/data/text_vectorization.hpp"
 #include "lamina/data/tsv.hpp"
 #include "lamina/data/utf8.hpp"
+#include "lamina/distributed/communicator.hpp"
+#include "lamina/distributed/data_parallel.hpp"
 #include "lamina/io/atomic_file.hpp"
 #include "lamina/io/keras.hpp"
 #include "lamina/io/model_file.hpp"

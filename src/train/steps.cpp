@@ -145,6 +145,7 @@ void Steps::update_metrics(const TensorList& y_true, const TensorList& y_pred, c
 }
 
 bool Steps::train(const Batch& batch, const ClassWeights& class_weight) {
+  if (dist_) return train_sharded(batch, class_weight);
   check_targets(batch);
   const double n = batch.x.empty() ? 0.0 : static_cast<double>(batch.x[0].dim(0));
   Tensor sw = batch.sample_weight;
@@ -190,6 +191,7 @@ bool Steps::train(const Batch& batch, const ClassWeights& class_weight) {
 }
 
 void Steps::test(const Batch& batch) {
+  if (dist_) return test_sharded(batch);
   check_targets(batch);
   detail::PauseRecording pause;
   const double n = batch.x.empty() ? 0.0 : static_cast<double>(batch.x[0].dim(0));
@@ -207,6 +209,7 @@ TensorList Steps::predict(const TensorList& x) {
 }
 
 Logs Steps::logs() const {
+  if (dist_) return reduced_logs();
   Logs logs{{"loss", state_.loss.result()}};
   const bool multi = state_.outputs.size() > 1;
   for (std::size_t i = 0; i < state_.outputs.size(); ++i) {

@@ -8,6 +8,10 @@
 
 #include "train/train_state.hpp"
 
+namespace lamina::distributed {
+class DataParallel;
+}
+
 namespace lamina::train {
 
 using ClassWeights = std::map<std::int64_t, double>;
@@ -23,8 +27,11 @@ class Steps {
   bool train(const Batch& batch, const ClassWeights& class_weight);
   void test(const Batch& batch);
   TensorList predict(const TensorList& x);
-  // Current values: "loss", per-output losses, metrics.
+  // Current values: "loss", per-output losses, metrics (reduced over ranks when distributed).
   Logs logs() const;
+  // Data parallel (steps_distributed.cpp): train/test take this rank's shard of each global
+  // batch and reduce over ranks; logs() is then a collective. Null: one process.
+  void set_distribution(const distributed::DataParallel* dp) { dist_ = dp; }
   // After train() returned false: which layer first produced a non-finite value.
   const std::string& non_finite_report() const { return non_finite_report_; }
 
@@ -35,10 +42,14 @@ class Steps {
   void resolve_metrics(const TensorList& y_true, const TensorList& y_pred);
   void check_targets(const Batch& batch) const;
   std::string diagnose(const Batch& batch, double loss);
+  bool train_sharded(const Batch& batch, const ClassWeights& class_weight);
+  void test_sharded(const Batch& batch);
+  Logs reduced_logs() const;
 
   ModelLayer& model_;
   TrainState& state_;
   std::string non_finite_report_;
+  const distributed::DataParallel* dist_ = nullptr;
 };
 
 // Per-entry weights from class_weight and the targets of a single-output model: sparse labels

@@ -10,6 +10,7 @@
 #include "lamina/ops/shape.hpp"
 #include "lamina/train/progress.hpp"
 #include "train/array_source.hpp"
+#include "train/distributed_fit.hpp"
 #include "train/steps.hpp"
 
 namespace lamina {
@@ -96,10 +97,11 @@ Logs prefixed(const Logs& logs, const std::string& prefix) {
 }
 
 Logs run_evaluation(const Model& model, BatchSource& data, std::optional<std::int64_t> steps, int verbose,
-                    Loop& loop) {
+                    Loop& loop, const distributed::DataParallel* dp = nullptr) {
   ModelLayer& m = *model.ptr();
   TrainState& state = require_compiled(m, "evaluate");
   Steps stepper(m, state);
+  stepper.set_distribution(dp);
   stepper.reset();
   std::int64_t n = steps ? std::min(*steps, data.size()) : data.size();
   ProgressBar bar(n, {.verbose = verbose});
@@ -117,7 +119,7 @@ Logs run_evaluation(const Model& model, BatchSource& data, std::optional<std::in
   return logs;
 }
 
-History run_fit(const Model& model, BatchSource& train, BatchSource* validation, const FitOptions& o) {
+History run_fit_loop(const Model& model, BatchSource& train, BatchSource* validation, const FitOptions& o) {
   ModelLayer& m = *model.ptr();
   TrainState& state = require_compiled(m, "fit");
   if (o.epochs < o.initial_epoch)
@@ -144,14 +146,19 @@ History run_fit(const Model& model, BatchSource& train, BatchSource* validation,
                       .expected = "at least one sample",
                       .found = "0 batches",
                       .hint = "check the data (and validation_split, which takes samples away)"});
+  // Data parallel: callbacks and the progress bar on rank 0 only (distributed_fit.hpp).
+  const distributed::DataParallel* dp = o.distribution.get();
+  const bool chief = !dp || dp->chief();
   Steps stepper(m, state);
-  Loop loop(model, o.callbacks);
+  stepper.set_distribution(dp);
+  Loop loop(model, chief ? o.callbacks : std::vector<CallbackRef>{});
   History history;
   state.stop_training = false;
   state.resume_epoch.reset();
   const std::int64_t steps = o.steps_per_epoch.value_or(train.size());
-  const int verbose = o.verbose;
+  const int verbose = chief ? o.verbose : 0;
   loop.each([&](Callback& c) { c.on_train_begin({}); });
+  if (dp) train::dp_start(*dp, m, state);
   int first_epoch = o.initial_epoch;
   if (state.resume_epoch) {
     first_epoch = *state.resume_epoch;
@@ -174,6 +181,7 @@ History run_fit(const Model& model, BatchSource& train, BatchSource* validation,
       Logs logs = stepper.logs();
       if (!finite) {
         loop.each([&](Callback& c) { c.on_train_batch_end(static_cast<int>(b), logs); });
+        if (dp) train::dp_agree(*dp, state);
         if (state.stop_training) break;  // a callback (TerminateOnNaN) asked to stop gracefully
         throw ValueError({.op = "fit",
                           .problem = fmt::format("the loss is not finite at epoch {}, batch {}", epoch, b),
@@ -184,23 +192,35 @@ History run_fit(const Model& model, BatchSource& train, BatchSource* validation,
       }
       ++done;
       loop.each([&](Callback& c) { c.on_train_batch_end(static_cast<int>(b), logs); });
+      if (dp) train::dp_agree(*dp, state);
       bar.update(b + 1, logs);
       if (state.stop_training) break;
     }
     epoch_logs = stepper.logs();
     bool validate = validation && (epoch + 1) % o.validation_freq == 0;  // Keras's rule
     if (validate && validation->size() > 0) {
-      Logs val = run_evaluation(model, *validation, o.validation_steps, 0, loop);
+      Logs val = run_evaluation(model, *validation, o.validation_steps, 0, loop, dp);
       for (const auto& [k, v] : prefixed(val, "val_")) epoch_logs[k] = v;
     }
     bar.update(std::max<std::int64_t>(done, 1), epoch_logs, /*finalize=*/true);
     loop.each([&](Callback& c) { c.on_epoch_end(epoch, epoch_logs); });
+    if (dp) train::dp_agree(*dp, state);
     history.epochs.push_back(epoch);
     for (const auto& [k, v] : epoch_logs) history.history[k].push_back(v);
     train.on_epoch_end();
   }
   loop.each([&](Callback& c) { c.on_train_end(epoch_logs); });
+  if (dp) dp->broadcast(m.weights());  // e.g. EarlyStopping restored the best weights on rank 0
   return history;
+}
+
+History run_fit(const Model& model, BatchSource& train, BatchSource* validation, const FitOptions& o) {
+  try {
+    return run_fit_loop(model, train, validation, o);
+  } catch (const std::exception& e) {
+    if (o.distribution) train::dp_fail(*o.distribution, e);  // ends the job; no rank waits forever
+    throw;
+  }
 }
 
 // A Sequential without an Input is built from the first sample of the data, as Keras does.
@@ -281,6 +301,7 @@ History Model::fit(const Data& x, const Data& y, const FitOptions& o) const {
     train_y = train::take_rows(ys, 0, split_at);
     if (train_sw.defined()) train_sw = slice(train_sw, 0, Range{0, split_at});
   }
+  if (o.distribution) train::dp_share_seed(*o.distribution, state);
   ArraySource source(train_x, train_y, train_sw, batch_size, o.shuffle, state.shuffle_seed, o.initial_epoch);
   BatchSource* val = validation ? validation.get() : (o.validation_data ? o.validation_data->source : nullptr);
   return run_fit(*this, source, val, o);

@@ -5,6 +5,7 @@
 // so training runs epochs initial_epoch .. epochs-1; class_weight applies in training only.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "lamina/train/data.hpp"
 
 namespace lamina {
+
+namespace distributed {
+class DataParallel;
+}
 
 struct ValidationData {
   Data x;
@@ -36,6 +41,8 @@ struct FitOptions {
   std::optional<std::int64_t> validation_steps;
   int validation_freq = 1;
   std::optional<std::int64_t> validation_batch_size;
+  // lm::DataParallel(): train as one of the ranks of an MPI job (docs/distributed.md).
+  std::shared_ptr<const distributed::DataParallel> distribution;
 };
 
 struct EvaluateOptions {
