@@ -1,4 +1,5 @@
-// Matrix products on the BLAS: matmul (NumPy semantics) and dot (Keras K.dot).
+// Matrix products on the BLAS: matmul (NumPy semantics), dot (Keras K.dot) and dense
+// (Dense's dot + bias + relu as one op, with the values, masks and gradients of the three).
 //
 // Both reduce to one internal, recorded primitive, `bmm`: op(A) @ op(B) over NumPy-
 // broadcast batch axes, computed by cblas_?gemm directly on the tensors' buffers
