@@ -1,6 +1,7 @@
 // The `lamina` program, run as a user runs it: training on a TSV the test writes, evaluate,
 // predict (agreeing with the library), summary, and every kind of bad input.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <zlib.h>
@@ -29,8 +30,10 @@ struct CliRun {
   std::string out, err;
 };
 
+// Per process: CTest runs the tests of this file in parallel, each in its own process, and
+// they must not share the files run_lamina captures output in.
 fs::path scratch() {
-  auto dir = fs::temp_directory_path() / "lamina_cli_test";
+  auto dir = fs::temp_directory_path() / ("lamina_cli_test_" + std::to_string(getpid()));
   fs::create_directories(dir);
   return dir;
 }
