@@ -144,18 +144,22 @@ void Steps::update_metrics(const TensorList& y_true, const TensorList& y_pred, c
   }
 }
 
+void require_one_output_for_class_weight(std::size_t outputs) {
+  if (outputs != 1)
+    throw ValueError({.op = "fit",
+                      .problem = "class_weight is only supported for models with one output",
+                      .expected = "a single-output model",
+                      .found = fmt::format("{} outputs", outputs),
+                      .hint = "pass per-sample weights with sample_weight instead"});
+}
+
 bool Steps::train(const Batch& batch, const ClassWeights& class_weight) {
   if (dist_) return train_sharded(batch, class_weight);
   check_targets(batch);
   const double n = batch.x.empty() ? 0.0 : static_cast<double>(batch.x[0].dim(0));
   Tensor sw = batch.sample_weight;
   if (!class_weight.empty()) {
-    if (state_.outputs.size() != 1)
-      throw ValueError({.op = "fit",
-                        .problem = "class_weight is only supported for models with one output",
-                        .expected = "a single-output model",
-                        .found = fmt::format("{} outputs", state_.outputs.size()),
-                        .hint = "pass per-sample weights with sample_weight instead"});
+    require_one_output_for_class_weight(state_.outputs.size());
     sw = combine_weights(sw, class_weight_tensor(class_weight, batch.y[0]));
   }
   std::vector<Variable> vars = model_.trainable_weights();

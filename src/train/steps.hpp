@@ -54,6 +54,8 @@ class Steps {
 
 // Per-entry weights from class_weight and the targets of a single-output model: sparse labels
 // (integers) or one-hot / probability targets (argmax over the last axis).
+// ValueError unless the model has one output: class_weight keys are classes of that output.
+void require_one_output_for_class_weight(std::size_t outputs);
 Tensor class_weight_tensor(const ClassWeights& class_weight, const Tensor& y_true);
 
 // The batch's sample weights multiplied by the class weights (either may be undefined).

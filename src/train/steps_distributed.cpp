@@ -29,12 +29,7 @@ bool Steps::train_sharded(const Batch& global, const ClassWeights& class_weight)
   const bool local = has_rows(batch);
   Tensor sw = batch.sample_weight;
   if (!class_weight.empty()) {
-    if (state_.outputs.size() != 1)
-      throw ValueError({.op = "fit",
-                        .problem = "class_weight is only supported for models with one output",
-                        .expected = "a single-output model",
-                        .found = fmt::format("{} outputs", state_.outputs.size()),
-                        .hint = "pass per-sample weights with sample_weight instead"});
+    require_one_output_for_class_weight(state_.outputs.size());
     if (local) sw = combine_weights(sw, class_weight_tensor(class_weight, batch.y[0]));
   }
   std::vector<Variable> vars = model_.trainable_weights();
