@@ -90,7 +90,13 @@ void assign_optimizer(const Model& model, const H5Reader& h5, const keras::Impor
   }
   auto vars = keras::keras_optimizer_variables(model);
   const std::size_t stored = h5.children(group).size();
-  const std::size_t base = model.optimizer()->schedule() ? 1 : 2;
+  std::size_t base = model.optimizer()->schedule() ? 1 : 2;
+  // Keras 3 stores [iterations, learning_rate, slots...]; tf.keras 2.13-2.15 [iteration,
+  // slots...], its learning rate not being one of the optimizer's variables.
+  if (ctx.keras_major < 3 && base == 2) {
+    vars.erase(vars.begin() + 1);
+    base = 1;
+  }
   // A model compiled but never trained stores only iterations and the learning rate.
   const std::size_t n = stored == base && vars.size() > base ? base : vars.size();
   auto values = read_vars(h5, group, n, "the optimizer's variables");
