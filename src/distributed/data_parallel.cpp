@@ -44,8 +44,9 @@ Batch DataParallel::shard(const Batch& global) const {
   if (size() == 1) return global;
   detail::PauseRecording pause;
   const std::int64_t n = global.x.empty() ? 0 : global.x[0].dim(0);
-  auto [lo, hi] = shard_range(n);
-  auto rows = [&](const Tensor& t) { return t.defined() ? slice(t, 0, Range{lo, hi}) : t; };
+  const auto bounds = shard_range(n);  // not a structured binding: clang 14 (fuzz build) cannot capture one
+  const Range range{bounds.first, bounds.second};
+  auto rows = [&](const Tensor& t) { return t.defined() ? slice(t, 0, range) : t; };
   Batch out;
   for (const auto& t : global.x) out.x.push_back(rows(t));
   for (const auto& t : global.y) out.y.push_back(rows(t));
