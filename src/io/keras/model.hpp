@@ -1,6 +1,6 @@
 #pragma once
-// Keras model configs <-> Lamina models (model.cpp): Sequential and functional graphs in
-// every writer's format (Keras 2.0/2.1 Sequential lists, Keras 2.2+ and tf.keras legacy
+// Keras model configs <-> Lamina models (model_import.cpp, model_export.cpp): Sequential
+// and functional graphs in every writer's format (Keras 2.0/2.1 Sequential lists, Keras 2.2+ and tf.keras legacy
 // inbound nodes, Keras 3's serialized keras tensors), and the order and names under which
 // Keras stores each layer's weights.
 #include <functional>
