@@ -8,6 +8,7 @@
 
 #include <zlib.h>
 
+#include "io/json_errors.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/io/keras.hpp"
 #include "lamina/io/safetensors.hpp"
@@ -300,26 +301,28 @@ Model load_model(const std::string& path) {
     case io::ModelFileKind::KerasH5: return io::load_keras_h5(path);
     case io::ModelFileKind::Lamina: break;
   }
-  io::TensorFile file = io::read_file_checked(path);
-  io::check_format(path, file, {io::kModelFormat});
-  Json config = io::parse_json(path, file.metadata, "lamina.model_config");
-  Model model;
-  try {
-    model = model_from_config(config);
-  } catch (const Error& e) {
-    rethrow_with_note(e, fmt::format("while rebuilding the model saved in '{}'", path));
-  }
-  if (file.metadata.count("lamina.compile_config")) {
-    Json compile = io::parse_json(path, file.metadata, "lamina.compile_config");
-    if (!compile.is_null()) model.compile_from_config(compile);
-  }
-  if (file.metadata.count("lamina.assets")) {
-    Json assets = io::parse_json(path, file.metadata, "lamina.assets");
-    if (!assets.is_object()) io::bad_file(path, "'lamina.assets' is not an object", assets.dump().substr(0, 120));
-    for (const auto& [key, value] : assets.items()) model->assets()[key] = value;
-  }
-  io::restore(path, file, model, /*with_optimizer=*/true);
-  return model;
+  return io::json_errors_as_value_errors(path, [&] {
+    io::TensorFile file = io::read_file_checked(path);
+    io::check_format(path, file, {io::kModelFormat});
+    Json config = io::parse_json(path, file.metadata, "lamina.model_config");
+    Model model;
+    try {
+      model = model_from_config(config);
+    } catch (const Error& e) {
+      rethrow_with_note(e, fmt::format("while rebuilding the model saved in '{}'", path));
+    }
+    if (file.metadata.count("lamina.compile_config")) {
+      Json compile = io::parse_json(path, file.metadata, "lamina.compile_config");
+      if (!compile.is_null()) model.compile_from_config(compile);
+    }
+    if (file.metadata.count("lamina.assets")) {
+      Json assets = io::parse_json(path, file.metadata, "lamina.assets");
+      if (!assets.is_object()) io::bad_file(path, "'lamina.assets' is not an object", assets.dump().substr(0, 120));
+      for (const auto& [key, value] : assets.items()) model->assets()[key] = value;
+    }
+    io::restore(path, file, model, /*with_optimizer=*/true);
+    return model;
+  });
 }
 
 }  // namespace lamina

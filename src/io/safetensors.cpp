@@ -152,7 +152,7 @@ ParsedJson parse_json(std::string_view text, const std::string& source) {
   };
   try {
     out.root = Json::parse(text.begin(), text.end(), on_event);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number too large
     bad(source, "the header is not valid UTF-8 JSON", "a JSON object in UTF-8", printable(e.what(), 300));
   }
   return out;

@@ -93,3 +93,39 @@ TEST(KerasDamaged, ForeignBytesAreTypedErrors) {
   EXPECT_EQ(decode("x.h5", std::string("\x89HDF\r\n\x1a\n", 8) + std::string(100, '\0')), Outcome::TypedError);
   EXPECT_EQ(decode("x.h5", std::string(5000, 'A')), Outcome::TypedError);
 }
+
+// Every field of the config (at any depth) replaced by a value of another kind -- a list, an
+// object, a string, a number, in turn: each file loads or raises a typed error. (Fuzzing
+// found a layer name given as a list ending in std::terminate.)
+TEST(KerasDamaged, ConfigFieldsOfAnotherKindAreTypedErrors) {
+  const char* mutate = R"(
+import json, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+z = zipfile.ZipFile(src)
+members = {n: z.read(n) for n in z.namelist()}
+config = json.loads(members["config.json"])
+slots = []
+def walk(j):
+    if isinstance(j, dict):
+        for k in j: slots.append((j, k)); walk(j[k])
+    elif isinstance(j, list):
+        for i in range(len(j)): slots.append((j, i)); walk(j[i])
+walk(config)
+others = [[None, 3], {"x": 1}, "s", 7]
+for n, (parent, key) in enumerate(slots):
+    old = parent[key]
+    parent[key] = others[n % len(others)]
+    if type(parent[key]) == type(old): parent[key] = others[(n + 1) % len(others)]
+    with zipfile.ZipFile(f"{out}/{n}.keras", "w") as w:
+        for name, data in members.items():
+            w.writestr(name, json.dumps(config) if name == "config.json" else data)
+    parent[key] = old
+print(len(slots))
+)";
+  lamina::iotest::TempDir dir;
+  const int n = std::stoi(lamina::kerastest::run_python(mutate, {sample("har_stacked_lstm.keras"), dir.path()}));
+  ASSERT_GT(n, 100);
+  int typed = 0;
+  for (int i = 0; i < n; ++i) typed += decode(fmt::format("{}.keras", i), slurp(dir.file(fmt::format("{}.keras", i)))) == Outcome::TypedError;
+  EXPECT_GT(typed, n / 4);  // many of them break the model
+}

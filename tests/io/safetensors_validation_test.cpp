@@ -46,6 +46,8 @@ TEST(SafetensorsValidation, HeaderMustBeAUtf8JsonObject) {
   EXPECT_INVALID(file("{} x"), "not valid UTF-8 JSON");
   EXPECT_INVALID(file("{\"\xff\":1}"), "not valid UTF-8 JSON", "ill-formed UTF-8");
   EXPECT_INVALID(file(R"({"\ud800":1})"), "not valid UTF-8 JSON", "surrogate");
+  // A number too large for a double (fuzzing found it ended in std::terminate).
+  EXPECT_INVALID(file(R"({"__metadata__":{"a":"b"},"t":[3E1333333333]})"), "not valid UTF-8 JSON", "number overflow");
   // nlohmann would stop at a NUL and ignore what follows.
   EXPECT_INVALID(file("{" + f32("a", 0, 4) + std::string("}\0", 2), std::string(4, '\0')),
                  "the header contains a NUL byte", "a NUL at header byte 54");

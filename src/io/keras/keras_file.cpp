@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "io/json_errors.hpp"
 #include "io/keras/hdf5.hpp"
 #include "io/keras/model.hpp"
 #include "io/keras/training.hpp"
@@ -115,9 +116,7 @@ std::string date_saved() {
   return buf;
 }
 
-}  // namespace
-
-Model decode_keras(std::string_view bytes, const std::string& source, KerasNotes* notes) {
+Model decode_keras_checked(std::string_view bytes, const std::string& source, KerasNotes* notes) {
   keras::ZipReader zip(bytes, source);
   std::string version = "3";
   if (zip.has(kMetadata)) {
@@ -143,6 +142,12 @@ Model decode_keras(std::string_view bytes, const std::string& source, KerasNotes
     keras::import_compile_config(model, config["compile_config"], ctx, notes);
   assign_optimizer(model, h5, ctx, notes);
   return model;
+}
+
+}  // namespace
+
+Model decode_keras(std::string_view bytes, const std::string& source, KerasNotes* notes) {
+  return json_errors_as_value_errors(source, [&] { return decode_keras_checked(bytes, source, notes); });
 }
 
 Model load_keras(const std::string& path, KerasNotes* notes) {

@@ -10,6 +10,7 @@
 #include "io/keras/model.hpp"
 #include "io/keras/training.hpp"
 #include "io/keras/values.hpp"
+#include "io/json_errors.hpp"
 #include "lamina/core/error.hpp"
 #include "lamina/io/atomic_file.hpp"
 #include "lamina/io/keras.hpp"
@@ -70,9 +71,7 @@ void assign_legacy_weights(const Model& model, const H5Reader& h5, const std::st
   for (const auto& [var, value] : pending) var.assign(value);
 }
 
-}  // namespace
-
-Model decode_keras_h5(std::string_view bytes, const std::string& source, KerasNotes* notes) {
+Model decode_keras_h5_checked(std::string_view bytes, const std::string& source, KerasNotes* notes) {
   H5Reader h5(bytes, source);
   auto config_text = h5.string_attr("", "model_config");
   if (!config_text)
@@ -95,6 +94,12 @@ Model decode_keras_h5(std::string_view bytes, const std::string& source, KerasNo
                                  "stored it in layouts of their own); training starts with a fresh optimizer",
                                  source));
   return model;
+}
+
+}  // namespace
+
+Model decode_keras_h5(std::string_view bytes, const std::string& source, KerasNotes* notes) {
+  return json_errors_as_value_errors(source, [&] { return decode_keras_h5_checked(bytes, source, notes); });
 }
 
 Model load_keras_h5(const std::string& path, KerasNotes* notes) {
