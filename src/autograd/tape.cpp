@@ -93,55 +93,84 @@ std::vector<std::optional<Tensor>> GradientTape::gradient_ids(const Tensor& targ
   std::unordered_map<std::uint64_t, bool> is_source;
   for (auto id : ids) is_source[id] = true;
 
-  for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
-    const OpRecord& rec = **it;
-    TensorList gout(rec.output_ids.size());
-    bool any = false;
-    for (std::size_t i = 0; i < rec.output_ids.size(); ++i) {
-      auto g = grads.find(rec.output_ids[i]);
-      if (g == grads.end()) continue;
-      gout[i] = g->second.without_mask();
-      any = true;
-      if (!is_source.count(rec.output_ids[i])) grads.erase(g);  // each tensor has one producer
+  auto result = [&](std::size_t k) -> std::optional<Tensor> {
+    auto g = grads.find(ids[k]);
+    if (g != grads.end() && is_floating(specs[k].dtype)) return g->second;
+    if (options.unconnected == Unconnected::Zero && is_floating(specs[k].dtype))
+      return zeros(specs[k].shape, specs[k].dtype);
+    return std::nullopt;
+  };
+  // For on_final: source k's gradient is final once the backward has passed the first
+  // recorded op that reads it (final_after[r] lists the sources whose first reader is r).
+  std::vector<std::vector<std::size_t>> final_after;
+  std::vector<std::size_t> never_read;
+  if (options.on_final) {
+    std::unordered_map<std::uint64_t, std::size_t> first_reader;
+    for (std::size_t r = 0; r < records_.size(); ++r)
+      for (auto id : records_[r]->input_ids)
+        if (is_source.count(id)) first_reader.try_emplace(id, r);
+    final_after.resize(records_.size());
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      auto f = first_reader.find(ids[k]);
+      if (f == first_reader.end())
+        never_read.push_back(k);
+      else
+        final_after[f->second].push_back(k);
     }
-    if (!any || !rec.backward) continue;
-    std::vector<bool> needs(rec.input_ids.size());
-    bool need_any = false;
-    for (std::size_t i = 0; i < needs.size(); ++i) {
-      needs[i] = rec.input_differentiable[i] && tracked_.count(rec.input_ids[i]) > 0;
-      need_any = need_any || needs[i];
+  }
+  auto report_final = [&](const std::vector<std::size_t>& ks) {
+    for (std::size_t k : ks) {
+      auto g = result(k);
+      options.on_final(k, g ? *g : Tensor());
     }
-    if (!need_any) continue;
-    TensorList gin;
-    {
-      NoteScope note(fmt::format("backward of op '{}'", rec.op));
-      gin = rec.backward(gout, needs);
-    }
-    for (std::size_t i = 0; i < needs.size() && i < gin.size(); ++i) {
-      if (!needs[i] || !gin[i].defined()) continue;
-      if (gin[i].shape() != rec.input_shapes[i])
-        throw GradientError({.op = rec.op,
-                             .problem = "internal error: a gradient has the wrong shape",
-                             .expected = rec.input_shapes[i].str(),
-                             .found = gin[i].shape().str(),
-                             .hint = "please report this bug with the op name"});
-      auto [slot, fresh] = grads.try_emplace(rec.input_ids[i], gin[i].without_mask());
-      if (!fresh) slot->second = slot->second + gin[i].without_mask();
-    }
+  };
+  if (options.on_final) report_final(never_read);
+
+  for (std::size_t r = records_.size(); r-- > 0;) {
+    backward_through(*records_[r], grads, is_source);
+    if (options.on_final) report_final(final_after[r]);
   }
 
   std::vector<std::optional<Tensor>> out;
-  for (std::size_t k = 0; k < ids.size(); ++k) {
-    auto g = grads.find(ids[k]);
-    if (g != grads.end() && is_floating(specs[k].dtype)) {
-      out.emplace_back(g->second);
-    } else if (options.unconnected == Unconnected::Zero && is_floating(specs[k].dtype)) {
-      out.emplace_back(zeros(specs[k].shape, specs[k].dtype));
-    } else {
-      out.emplace_back(std::nullopt);
-    }
-  }
+  for (std::size_t k = 0; k < ids.size(); ++k) out.push_back(result(k));
   return out;
+}
+
+void GradientTape::backward_through(const OpRecord& rec, std::unordered_map<std::uint64_t, Tensor>& grads,
+                                    const std::unordered_map<std::uint64_t, bool>& is_source) const {
+  TensorList gout(rec.output_ids.size());
+  bool any = false;
+  for (std::size_t i = 0; i < rec.output_ids.size(); ++i) {
+    auto g = grads.find(rec.output_ids[i]);
+    if (g == grads.end()) continue;
+    gout[i] = g->second.without_mask();
+    any = true;
+    if (!is_source.count(rec.output_ids[i])) grads.erase(g);  // each tensor has one producer
+  }
+  if (!any || !rec.backward) return;
+  std::vector<bool> needs(rec.input_ids.size());
+  bool need_any = false;
+  for (std::size_t i = 0; i < needs.size(); ++i) {
+    needs[i] = rec.input_differentiable[i] && tracked_.count(rec.input_ids[i]) > 0;
+    need_any = need_any || needs[i];
+  }
+  if (!need_any) return;
+  TensorList gin;
+  {
+    NoteScope note(fmt::format("backward of op '{}'", rec.op));
+    gin = rec.backward(gout, needs);
+  }
+  for (std::size_t i = 0; i < needs.size() && i < gin.size(); ++i) {
+    if (!needs[i] || !gin[i].defined()) continue;
+    if (gin[i].shape() != rec.input_shapes[i])
+      throw GradientError({.op = rec.op,
+                           .problem = "internal error: a gradient has the wrong shape",
+                           .expected = rec.input_shapes[i].str(),
+                           .found = gin[i].shape().str(),
+                           .hint = "please report this bug with the op name"});
+    auto [slot, fresh] = grads.try_emplace(rec.input_ids[i], gin[i].without_mask());
+    if (!fresh) slot->second = slot->second + gin[i].without_mask();
+  }
 }
 
 std::vector<std::optional<Tensor>> GradientTape::gradient(const Tensor& target, const TensorList& sources,

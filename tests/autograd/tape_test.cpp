@@ -125,3 +125,41 @@ TEST(Tape, MaskedReductionGradientIsZeroAtMaskedEntries) {
   EXPECT_VALUES(s, {10});
   EXPECT_VALUES(*tape.gradient(s, x), {1, 0, 1, 0, 0, 1});
 }
+
+// on_final reports each source once, as soon as no op left in the backward adds to it: w2
+// (read last) before w1, and w1 only after both of its readers ran. Its values are the
+// returned gradients; an unused source is reported as undefined, or as zeros when asked.
+TEST(Tape, OnFinalReportsEachSourceWhenItsGradientIsComplete) {
+  auto x = lm::tensor({1.f, 2.f});
+  auto w1 = lm::tensor({3.f, -1.f}), w2 = lm::tensor({0.5f, 4.f}), unused = lm::tensor({7.f});
+  lm::GradientTape tape;
+  for (const auto& t : {w1, w2, unused}) tape.watch(t);
+  auto h = w1 * x;                      // reads w1 (first reader)
+  auto y = lm::sum(w2 * h + w1 * h);    // reads w2, and w1 again
+  std::vector<std::pair<std::size_t, std::vector<float>>> seen;
+  auto g = tape.gradient(y, lm::TensorList{w1, w2, unused},
+                         {.on_final = [&](std::size_t k, const lm::Tensor& gk) {
+                           seen.emplace_back(k, gk.defined() ? gk.to_vector<float>() : std::vector<float>{});
+                         }});
+  // y = sum(w2*w1*x + w1^2*x): dy/dw1 = w2*x + 2*w1*x = {0.5+6, 8-4} = {6.5, 4}; dy/dw2 = w1*x = {3, -2}.
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].first, 2u);  // never read: final before the backward starts
+  EXPECT_TRUE(seen[0].second.empty());
+  EXPECT_EQ(seen[1].first, 1u);
+  EXPECT_EQ(seen[1].second, (std::vector<float>{3.f, -2.f}));
+  EXPECT_EQ(seen[2].first, 0u);
+  EXPECT_EQ(seen[2].second, (std::vector<float>{6.5f, 4.f}));
+  EXPECT_EQ(g[0]->to_vector<float>(), seen[2].second);
+  EXPECT_FALSE(g[2].has_value());
+
+  lm::GradientTape tape2;
+  tape2.watch(unused);
+  tape2.watch(w1);
+  auto z = lm::sum(w1 * w1);
+  std::vector<float> zero;
+  tape2.gradient(z, lm::TensorList{unused, w1},
+                 {.unconnected = lm::Unconnected::Zero, .on_final = [&](std::size_t k, const lm::Tensor& gk) {
+                    if (k == 0) zero = gk.to_vector<float>();
+                  }});
+  EXPECT_EQ(zero, (std::vector<float>{0.f}));
+}

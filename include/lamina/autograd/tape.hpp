@@ -10,6 +10,7 @@
 // -- a non-differentiable op (round, argmax, cast to int, comparisons) consuming a
 // tensor that depended on the source -- and cuts() / require_gradients() name it.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,11 @@ struct GradientOptions {
   Unconnected unconnected = Unconnected::None;
   // Gradient of the target to start from (default: ones, i.e. d sum(target)).
   Tensor output_gradient;
+  // Called once per source, during the backward pass, as soon as the source's gradient is
+  // final (no op left to run adds to it): (index in `sources`, what gradient() returns for
+  // it, an undefined Tensor for none). Data-parallel training starts each gradient bucket's
+  // allreduce from here, while the rest of the backward runs.
+  std::function<void(std::size_t, const Tensor&)> on_final;
 };
 
 // Why a source gets no gradient.
@@ -77,6 +83,9 @@ class GradientTape final : public Recorder {
  private:
   std::vector<std::optional<Tensor>> gradient_ids(const Tensor& target, const std::vector<std::uint64_t>& ids,
                                                   const std::vector<TensorSpec>& specs, const GradientOptions& options);
+  // One recorded op's backward: its outputs' gradients (taken from `grads`) into its inputs'.
+  void backward_through(const OpRecord& rec, std::unordered_map<std::uint64_t, Tensor>& grads,
+                        const std::unordered_map<std::uint64_t, bool>& is_source) const;
   std::vector<GradientCut> cuts_ids(const Tensor& target, const std::vector<std::uint64_t>& ids,
                                     const std::vector<std::string>& names) const;
 
