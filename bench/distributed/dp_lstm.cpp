@@ -6,8 +6,8 @@
 //   (bench/distributed/run.sh runs both.)
 //
 // Reports step time, samples/s, and the share of step time spent inside collectives (the
-// time rank 0 waits for them: with bucketed non-blocking allreduces after the backward
-// pass, this is all communication that is not hidden).
+// time rank 0 waits for them: the buckets' allreduces start during the backward pass, so
+// this is the communication the backward did not hide).
 #include <fmt/format.h>
 
 #include <algorithm>

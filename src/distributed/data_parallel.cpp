@@ -4,8 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <type_traits>
 
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
@@ -59,52 +62,6 @@ void DataParallel::sum(std::span<double> values) const {
   if (size() > 1) comm_->allreduce(values, order());
 }
 
-namespace {
-
-// One dtype's gradients packed into buckets; each bucket is summed by one allreduce.
-template <class T>
-void sum_packed(Communicator& comm, Order order, std::size_t bucket_bytes, TensorList& grads,
-                const std::vector<Variable>& vars, const std::vector<std::size_t>& which) {
-  if (which.empty()) return;
-  const std::size_t per_bucket = std::max<std::size_t>(1, bucket_bytes / sizeof(T));
-  struct Bucket {
-    std::vector<T> data;
-    std::vector<std::size_t> members;
-    RequestRef request;
-  };
-  std::vector<Bucket> buckets;
-  Bucket current;
-  auto flush = [&] {
-    if (current.members.empty()) return;
-    // Started at once: the next bucket is packed while this one travels.
-    current.request = comm.iallreduce(std::span<T>(current.data), order);
-    buckets.push_back(std::move(current));
-    current = Bucket{};
-  };
-  for (std::size_t i : which) {
-    const std::size_t n = static_cast<std::size_t>(vars[i].value().numel());
-    if (!current.members.empty() && current.data.size() + n > per_bucket) flush();
-    const std::size_t at = current.data.size();
-    current.data.resize(at + n, T(0));
-    if (grads[i].defined() && n) std::memcpy(current.data.data() + at, grads[i].template data<T>(), n * sizeof(T));
-    current.members.push_back(i);
-  }
-  flush();
-  for (auto& b : buckets) {
-    b.request->wait();
-    std::size_t at = 0;
-    for (std::size_t i : b.members) {
-      const std::size_t n = static_cast<std::size_t>(vars[i].value().numel());
-      std::vector<T> part(b.data.begin() + static_cast<std::ptrdiff_t>(at),
-                          b.data.begin() + static_cast<std::ptrdiff_t>(at + n));
-      grads[i] = tensor(part, vars[i].shape(), vars[i].dtype());
-      at += n;
-    }
-  }
-}
-
-}  // namespace
-
 void DataParallel::sum_gradients(TensorList& grads, const std::vector<Variable>& vars) const {
   if (grads.size() != vars.size())
     throw ValueError({.op = "DataParallel::sum_gradients",
@@ -112,37 +69,162 @@ void DataParallel::sum_gradients(TensorList& grads, const std::vector<Variable>&
                       .expected = fmt::format("{} gradients", vars.size()),
                       .found = fmt::format("{} gradients", grads.size()),
                       .hint = "pass the tape's gradients for exactly these variables"});
-  if (size() == 1) return;
-  detail::PauseRecording pause;
-  // Which variables have a gradient on some rank (an empty shard has none).
-  std::vector<std::int64_t> defined(vars.size());
-  for (std::size_t i = 0; i < vars.size(); ++i) defined[i] = grads[i].defined() ? 1 : 0;
-  comm_->allreduce(std::span<std::int64_t>(defined));
-  std::vector<std::size_t> f32, f64;
-  for (std::size_t i = 0; i < vars.size(); ++i) {
-    if (!defined[i]) {
-      grads[i] = Tensor();
-      continue;
-    }
-    if (grads[i].defined() && (grads[i].dtype() != vars[i].dtype() || grads[i].shape() != vars[i].shape()))
-      throw ValueError({.op = "DataParallel::sum_gradients",
-                        .problem = fmt::format("the gradient of '{}' does not match the variable", vars[i].name()),
-                        .expected = fmt::format("{} {}", dtype_name(vars[i].dtype()), vars[i].shape().str()),
-                        .found = fmt::format("{} {}", dtype_name(grads[i].dtype()), grads[i].shape().str()),
-                        .hint = "gradients must have their variables' shapes and dtypes"});
-    if (vars[i].dtype() == Float32)
-      f32.push_back(i);
-    else if (vars[i].dtype() == Float64)
-      f64.push_back(i);
+  GradientReducer reducer(*this, vars);
+  for (std::size_t i = 0; i < vars.size(); ++i) reducer.ready(i, grads[i]);
+  reducer.finish(grads);
+}
+
+// ---- GradientReducer ----------------------------------------------------------------------
+
+// One allreduce: the payload of its members' gradients, then one "defined" flag per member.
+struct GradientReducer::Bucket {
+  DType dtype = Float32;
+  std::vector<std::size_t> members, offsets;
+  std::size_t elements = 0;  // payload, without the flags
+  std::size_t pending = 0;   // members not reported yet
+  std::vector<float> f32;
+  std::vector<double> f64;
+  RequestRef request;
+
+  void allocate() {
+    if (dtype == Float32)
+      f32.assign(elements + members.size(), 0.0f);
     else
-      throw DTypeError({.op = "DataParallel::sum_gradients",
-                        .problem = fmt::format("variable '{}' is not floating-point", vars[i].name()),
-                        .expected = "float32 or float64 trainable variables",
-                        .found = std::string(dtype_name(vars[i].dtype())),
-                        .hint = "make integer variables non-trainable"});
+      f64.assign(elements + members.size(), 0.0);
   }
-  sum_packed<float>(*comm_, order(), options_.bucket_bytes, grads, vars, f32);
-  sum_packed<double>(*comm_, order(), options_.bucket_bytes, grads, vars, f64);
+  bool allocated() const { return !f32.empty() || !f64.empty(); }
+  template <class T>
+  std::vector<T>& buffer() {
+    if constexpr (std::is_same_v<T, float>)
+      return f32;
+    else
+      return f64;
+  }
+  template <class T>
+  void put(std::size_t m, const Tensor& g) {
+    auto& b = buffer<T>();
+    const std::size_t n = m + 1 < offsets.size() ? offsets[m + 1] - offsets[m] : elements - offsets[m];
+    if (g.defined()) {
+      std::memcpy(b.data() + offsets[m], g.data<T>(), n * sizeof(T));
+      b[elements + m] = T(1);
+    }
+  }
+  template <class T>
+  Tensor take(std::size_t m, const Variable& v) {
+    auto& b = buffer<T>();
+    if (!(b[elements + m] > T(0))) return Tensor();  // no rank had a gradient
+    Tensor out = detail::empty(v.shape(), v.dtype());
+    std::memcpy(detail::mutable_data<T>(out), b.data() + offsets[m], static_cast<std::size_t>(v.shape().numel()) * sizeof(T));
+    return out;
+  }
+  void start(Communicator& comm, Order order) {
+    request = dtype == Float32 ? comm.iallreduce(std::span<float>(f32), order)
+                               : comm.iallreduce(std::span<double>(f64), order);
+  }
+};
+
+GradientReducer::GradientReducer(const DataParallel& dp, const std::vector<Variable>& vars)
+    : dp_(dp), vars_(vars), bucket_of_(vars.size()), slot_of_(vars.size()), reported_(vars.size(), false) {
+  for (std::size_t k = vars_.size(); k-- > 0;) {
+    const Variable& v = vars_[k];
+    if (v.dtype() != Float32 && v.dtype() != Float64)
+      throw DTypeError({.op = "DataParallel::sum_gradients",
+                        .problem = fmt::format("variable '{}' is not floating-point", v.name()),
+                        .expected = "float32 or float64 trainable variables",
+                        .found = std::string(dtype_name(v.dtype())),
+                        .hint = "make integer variables non-trainable"});
+    const std::size_t n = static_cast<std::size_t>(v.shape().numel());
+    const std::size_t limit = std::max<std::size_t>(1, dp_.options().bucket_bytes / itemsize(v.dtype()));
+    if (buckets_.empty() || buckets_.back()->dtype != v.dtype() ||
+        (!buckets_.back()->members.empty() && buckets_.back()->elements + n > limit)) {
+      buckets_.push_back(std::make_unique<Bucket>());
+      buckets_.back()->dtype = v.dtype();
+    }
+    Bucket& b = *buckets_.back();
+    b.offsets.push_back(b.elements);
+    slot_of_[k] = b.members.size();
+    b.members.push_back(k);
+    b.elements += n;
+    ++b.pending;
+    bucket_of_[k] = buckets_.size() - 1;
+  }
+}
+
+// A started allreduce must not outlive its buffer. Normally finish() has waited for all; when
+// an exception unwinds the step, waiting could block until the timeout (the other ranks may
+// never get here), so the started buckets are kept alive instead, for the error to reach
+// abort_on_error at once.
+GradientReducer::~GradientReducer() {
+  static std::mutex mu;
+  static auto* in_flight_at_failure = new std::vector<std::unique_ptr<Bucket>>;  // never destroyed: never waited
+  for (auto& b : buckets_)
+    if (b->request) {
+      std::lock_guard lock(mu);
+      in_flight_at_failure->push_back(std::move(b));
+    }
+}
+
+void GradientReducer::ready(std::size_t i, const Tensor& grad) {
+  if (i >= vars_.size() || reported_[i] || finished_)
+    throw ValueError({.op = "GradientReducer::ready",
+                      .problem = finished_ ? "a gradient was reported after finish()"
+                                           : fmt::format("gradient #{} was reported twice or does not exist", i),
+                      .expected = fmt::format("each of the {} variables reported at most once, before finish()",
+                                              vars_.size()),
+                      .found = fmt::format("index {}", i),
+                      .hint = "report each variable's gradient once (GradientOptions::on_final does)"});
+  const Variable& v = vars_[i];
+  if (grad.defined() && (grad.dtype() != v.dtype() || grad.shape() != v.shape()))
+    throw ValueError({.op = "DataParallel::sum_gradients",
+                      .problem = fmt::format("the gradient of '{}' does not match the variable", v.name()),
+                      .expected = fmt::format("{} {}", dtype_name(v.dtype()), v.shape().str()),
+                      .found = fmt::format("{} {}", dtype_name(grad.dtype()), grad.shape().str()),
+                      .hint = "gradients must have their variables' shapes and dtypes"});
+  reported_[i] = true;
+  Bucket& b = *buckets_[bucket_of_[i]];
+  if (dp_.size() == 1) {
+    single_.emplace_back(i, grad);  // one process: the sum is the gradient itself
+  } else {
+    if (!b.allocated()) b.allocate();
+    if (b.dtype == Float32)
+      b.put<float>(slot_of_[i], grad);
+    else
+      b.put<double>(slot_of_[i], grad);
+  }
+  --b.pending;
+  launch_ready_buckets();
+}
+
+void GradientReducer::launch_ready_buckets() {
+  if (dp_.size() == 1) return;
+  while (next_launch_ < buckets_.size() && buckets_[next_launch_]->pending == 0) {
+    buckets_[next_launch_]->start(dp_.comm(), dp_.order());
+    if (!finished_) ++started_early_;
+    ++next_launch_;
+  }
+  // MPI progresses a non-blocking collective only inside MPI calls: poke the started ones.
+  for (std::size_t k = 0; k < next_launch_; ++k)
+    if (buckets_[k]->request) buckets_[k]->request->test();
+}
+
+void GradientReducer::finish(TensorList& grads) {
+  for (std::size_t i = 0; i < vars_.size(); ++i)
+    if (!reported_[i]) ready(i, Tensor());
+  finished_ = true;
+  grads.assign(vars_.size(), Tensor());
+  if (dp_.size() == 1) {
+    for (auto& [i, g] : single_) grads[i] = g;
+    return;
+  }
+  launch_ready_buckets();
+  for (auto& b : buckets_) {
+    b->request->wait();
+    b->request.reset();
+    for (std::size_t m = 0; m < b->members.size(); ++m) {
+      const Variable& v = vars_[b->members[m]];
+      grads[b->members[m]] = b->dtype == Float32 ? b->take<float>(m, v) : b->take<double>(m, v);
+    }
+  }
 }
 
 void DataParallel::broadcast(const std::vector<Variable>& vars) const {

@@ -81,7 +81,9 @@ bool Steps::train_sharded(const Batch& global, const ClassWeights& class_weight)
     state_.loss.add(total, n);
     return false;
   }
-  TensorList g(vars.size());
+  // Each bucket's allreduce starts as soon as its gradients are final, while the rest of the
+  // backward runs (a rank with an empty shard reports none: its buckets carry zeros).
+  distributed::GradientReducer reducer(dp, vars);
   if (local) {
     // This rank's part of the global loss: sum_r / global count (as Loss::operator()).
     Tensor loss;
@@ -96,13 +98,12 @@ bool Steps::train_sharded(const Batch& global, const ClassWeights& class_weight)
       NoteScope note("fit: checking that every trainable weight gets a gradient");
       tape->require_gradients(loss, vars);
     }
-    auto grads = tape->gradient(loss, vars);
-    for (std::size_t i = 0; i < grads.size(); ++i)
-      if (grads[i]) g[i] = *grads[i];
+    tape->gradient(loss, vars, {.on_final = [&](std::size_t i, const Tensor& gi) { reducer.ready(i, gi); }});
   }
   tape.reset();
   state_.gradients_checked = true;
-  dp.sum_gradients(g, vars);
+  TensorList g;
+  reducer.finish(g);
   state_.optimizer->apply_gradients(g, vars);
   state_.loss.add(total, n);
   for (std::size_t i = 0; i < k; ++i) state_.output_loss[i].add(per_output[i], n);

@@ -12,7 +12,8 @@
 //   - the loss is globally normalised: sum(loss * weight over valid entries, all ranks) /
 //     count(valid entries, all ranks) -- a rank holding more padding does not weigh more --
 //     and rank r differentiates its part, sum_r / global_count; the gradients are summed
-//     over ranks, in buckets of bucket_bytes;
+//     over ranks, in buckets of bucket_bytes whose allreduces start during the backward pass
+//     (GradientReducer);
 //   - metrics and the loss are reduced over ranks before anyone sees them;
 //   - callbacks and the progress bar run on rank 0 only; what they decide (stop_training,
 //     a new learning rate) is broadcast after every batch and epoch, so EarlyStopping stops
@@ -64,8 +65,8 @@ class DataParallel {
   // Sum over ranks, in place, in the configured order.
   void sum(std::span<double> values) const;
   // grads[i] belongs to vars[i]. Undefined gradients count as zeros when another rank has one;
-  // a gradient undefined on every rank stays undefined. Float32/float64 gradients are packed
-  // in buckets of bucket_bytes, each summed by one non-blocking allreduce.
+  // a gradient undefined on every rank stays undefined. All at once; GradientReducer sums
+  // them while the backward pass runs.
   void sum_gradients(TensorList& grads, const std::vector<Variable>& vars) const;
   // Rank 0's values into every rank's variables (any dtype of 4 or 8 bytes, or bool/int).
   void broadcast(const std::vector<Variable>& vars) const;
@@ -75,6 +76,48 @@ class DataParallel {
  private:
   DataParallelOptions options_;
   CommunicatorRef comm_;
+};
+
+// Sums one step's gradients over ranks while the backward pass is still running:
+//
+//   GradientReducer reducer(dp, vars);
+//   tape.gradient(loss, vars, {.on_final = [&](std::size_t i, const Tensor& g) { reducer.ready(i, g); }});
+//   reducer.finish(grads);  // grads[i]: the sum over ranks of vars[i]'s gradient
+//
+// The variables are planned into buckets of bucket_bytes (one dtype each) in reverse order,
+// the order a backward pass usually finishes them, the same plan on every rank. A bucket's
+// non-blocking allreduce starts as soon as all its gradients are ready and every earlier
+// bucket has started (every rank starts them in the same order); waiting buckets are
+// progressed at each ready(). Each bucket also sums a "defined" flag per gradient, so a
+// gradient undefined on every rank stays undefined, with no extra collective.
+class GradientReducer {
+ public:
+  GradientReducer(const DataParallel& dp, const std::vector<Variable>& vars);
+  ~GradientReducer();
+  GradientReducer(const GradientReducer&) = delete;
+  GradientReducer& operator=(const GradientReducer&) = delete;
+
+  // vars[i]'s local gradient is final (undefined: none on this rank). ValueError when its
+  // shape or dtype is not the variable's; each i at most once.
+  void ready(std::size_t i, const Tensor& grad);
+  // Marks the gradients never reported as undefined, starts what has not started, waits, and
+  // writes the sums into grads (resized to the variables).
+  void finish(TensorList& grads);
+  // Buckets whose allreduce started before finish() (for tests and the benchmark).
+  std::size_t started_early() const { return started_early_; }
+
+ private:
+  struct Bucket;
+  void launch_ready_buckets();
+  const DataParallel& dp_;
+  std::vector<Variable> vars_;
+  std::vector<std::unique_ptr<Bucket>> buckets_;
+  std::vector<std::size_t> bucket_of_, slot_of_;  // variable -> its bucket, its place in it
+  std::vector<std::pair<std::size_t, Tensor>> single_;  // one process: the gradients as reported
+  std::vector<bool> reported_;
+  std::size_t next_launch_ = 0;
+  std::size_t started_early_ = 0;
+  bool finished_ = false;
 };
 
 }  // namespace distributed
