@@ -1,5 +1,8 @@
 // lamina.Model and Sequential: the functional model, summary, compile, fit/evaluate/predict
 // (run in C++ with the GIL released), save/load; lamina.models.load_model.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <iostream>
 
 #include "py_layer.hpp"
@@ -210,6 +213,50 @@ std::shared_ptr<ModelLayer> make_model(py::args args, py::kwargs kwargs) {
   return Model(tensor_list(inputs), tensor_list(outputs), n).ptr();
 }
 
+// A schedule held for Python (pybind11 holders cannot point to const).
+struct PySchedule {
+  optimizers::ScheduleRef ref;
+};
+
+// One of a Keras constructor's arguments: its name and default (none: required).
+struct ScheduleArg {
+  const char* name;
+  std::optional<Json> fallback = std::nullopt;
+  ScheduleArg(const char* n) : name(n) {}  // NOLINT: a required argument by its name
+  ScheduleArg(const char* n, Json d) : name(n), fallback(std::move(d)) {}
+};
+
+// Keras arguments -> a config object: positional ones in `order`, then keywords, then the
+// defaults of the others (a required one left out gets the config's "missing field" error).
+Json keyword_config(const std::string& what, const std::vector<ScheduleArg>& order, const py::args& args,
+                    const py::kwargs& kwargs) {
+  std::vector<std::string> names;
+  for (const auto& a : order) names.emplace_back(a.name);
+  if (args.size() > order.size())
+    throw ValueError({.op = what,
+                      .problem = "too many positional arguments",
+                      .expected = fmt::format("at most {} ({})", order.size(), fmt::join(names, ", ")),
+                      .found = fmt::format("{}", args.size()),
+                      .hint = "pass the others by keyword"});
+  Json config = Json::object();
+  // None stands for Keras's default, as in Keras's signatures.
+  for (std::size_t i = 0; i < args.size(); ++i)
+    if (!args[i].is_none()) config[order[i].name] = to_json(args[i]);
+  for (auto item : kwargs) {
+    const std::string key = item.first.cast<std::string>();
+    if (config.contains(key))
+      throw ValueError({.op = what,
+                        .problem = fmt::format("'{}' is given twice, by position and by keyword", key),
+                        .expected = "each argument once",
+                        .found = "both",
+                        .hint = "drop one of them"});
+    if (!item.second.is_none()) config[key] = to_json(item.second);
+  }
+  for (const auto& a : order)
+    if (!config.contains(a.name) && a.fallback) config[a.name] = *a.fallback;
+  return config;
+}
+
 }  // namespace
 
 void init_training(py::module_& root) {
@@ -239,11 +286,67 @@ void init_training(py::module_& root) {
             o.apply_gradients(gs, vars);
           },
           arg("grads"), arg("trainable_variables"));
+  // keras.optimizers.schedules: the C++ schedules, built from Keras's arguments through their
+  // config (so unknown or mistyped arguments get the config's errors), callable on a step.
+  py::module_ sched = opt.def_submodule("schedules", "keras.optimizers.schedules");
+  py::class_<PySchedule>(sched, "LearningRateSchedule")
+      .def(
+          "__call__", [](const PySchedule& s, std::int64_t step) { return (*s.ref)(step); }, arg("step"))
+      .def("get_config", [](const PySchedule& s) { return from_json(s.ref->get_config()); });
+  // Keras's arguments of each schedule, in positional order, with their defaults.
+  using Args = std::vector<ScheduleArg>;
+  const std::vector<std::pair<const char*, Args>> schedules = {
+      {"ExponentialDecay",
+       {{"initial_learning_rate"}, {"decay_steps"}, {"decay_rate"}, {"staircase", false}, {"name", "ExponentialDecay"}}},
+      {"PiecewiseConstantDecay", {{"boundaries"}, {"values"}, {"name", "PiecewiseConstant"}}},
+      {"CosineDecay",
+       {{"initial_learning_rate"},
+        {"decay_steps"},
+        {"alpha", 0.0},
+        {"name", "CosineDecay"},
+        {"warmup_target", nullptr},
+        {"warmup_steps", 0}}},
+      {"PolynomialDecay",
+       {{"initial_learning_rate"},
+        {"decay_steps"},
+        {"end_learning_rate", 0.0001},
+        {"power", 1.0},
+        {"cycle", false},
+        {"name", "PolynomialDecay"}}},
+      {"InverseTimeDecay",
+       {{"initial_learning_rate"}, {"decay_steps"}, {"decay_rate"}, {"staircase", false}, {"name", "InverseTimeDecay"}}},
+      {"CosineDecayRestarts",
+       {{"initial_learning_rate"},
+        {"first_decay_steps"},
+        {"t_mul", 2.0},
+        {"m_mul", 1.0},
+        {"alpha", 0.0},
+        {"name", "SGDRDecay"}}}};
+  for (const auto& [name, args_of] : schedules) {
+    sched.def(name, [name, args_of](py::args args, py::kwargs kwargs) {
+      Json config = keyword_config(name, args_of, args, kwargs);
+      return PySchedule{optimizers::schedule_from_config(
+          {{"module", "keras.optimizers.schedules"}, {"class_name", name}, {"config", config}, {"registered_name", nullptr}})};
+    });
+  }
+
   for (const char* name : {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Nadam", "Adamax"}) {
-    opt.def(name, [name](py::kwargs kwargs) {
+    // The learning rate may come first by position, as in Keras, and be a schedule.
+    opt.def(name, [name](py::args args, py::kwargs kwargs) {
       Json serialized = optimizers::serialize(*optimizers::get(name));
-      for (auto item : kwargs)
-        if (!item.second.is_none()) serialized["config"][item.first.cast<std::string>()] = to_json(item.second);
+      auto put = [&](const std::string& key, py::handle value) {
+        if (value.is_none()) return;
+        serialized["config"][key] =
+            py::isinstance<PySchedule>(value) ? optimizers::serialize(*value.cast<const PySchedule&>().ref) : to_json(value);
+      };
+      if (args.size() > 1)
+        throw ValueError({.op = name,
+                          .problem = "only the learning rate can be given by position",
+                          .expected = "learning_rate first, every other argument by keyword",
+                          .found = fmt::format("{} positional arguments", args.size()),
+                          .hint = fmt::format("e.g. lamina.optimizers.{}(1e-3, beta_1=0.9)", name)});
+      if (args.size() == 1) put("learning_rate", args[0]);
+      for (auto item : kwargs) put(item.first.cast<std::string>(), item.second);
       return optimizers::optimizer_from_config(serialized);
     });
   }

@@ -149,3 +149,29 @@ def test_bad_training_input_is_typed():
         model.fit(np.ones((4, 3), np.float32), np.ones((5, 1), np.float32), verbose=0)  # sizes differ
     with pytest.raises(lamina.DTypeError):
         model.predict(np.array([["a", "b", "c"]]))
+
+
+def test_learning_rate_schedules_are_keras_s_and_drive_the_optimizer():
+    schedules = lamina.optimizers.schedules
+    decay = schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
+    assert decay(0) == pytest.approx(0.1)
+    assert decay(3) == pytest.approx(0.1 * 0.5 ** 1.5)
+    assert schedules.ExponentialDecay(0.1, 2, 0.5, staircase=True)(3) == pytest.approx(0.05)
+    assert decay.get_config()["decay_steps"] == 2
+    steps = schedules.PiecewiseConstantDecay(boundaries=[0], values=[1.0, 0.25])
+    assert (steps(0), steps(1)) == (1.0, 0.25)
+    with pytest.raises(lamina.ValueError):
+        schedules.ExponentialDecay(0.1, decay_steps=0, decay_rate=0.5)
+    with pytest.raises(lamina.ValueError) as e:
+        schedules.ExponentialDecay(0.1, decay_steps=2, decay_rat=0.5)
+    assert "decay_rat" in str(e.value)
+    # SGD on loss = w^2 (gradient 2w) from w = 1: step 0 at rate 1 gives -1, step 1 at 0.25 gives -0.5.
+    model = lamina.Sequential([layers.Dense(1, use_bias=False, kernel_initializer="ones", input_shape=(1,))])
+    model.compile(optimizer=lamina.optimizers.SGD(steps), loss="mse")
+    x, y = np.ones((1, 1), np.float32), np.zeros((1, 1), np.float32)
+    model.train_on_batch(x, y)
+    assert model.get_weights()[0][0, 0] == pytest.approx(-1.0)
+    model.train_on_batch(x, y)
+    assert model.get_weights()[0][0, 0] == pytest.approx(-0.5)
+    with pytest.raises(lamina.ValueError):
+        lamina.optimizers.Adam(1e-3, 0.9)  # only the learning rate by position
