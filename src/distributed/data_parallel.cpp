@@ -58,6 +58,77 @@ Batch DataParallel::shard(const Batch& global) const {
   return out;
 }
 
+namespace {
+
+// One tensor's rows from every rank, padded to the longest shard for one allgather, then
+// joined in rank order.
+template <class T>
+std::vector<T> gather_rows(Communicator& comm, std::vector<T> mine, std::size_t row_elems,
+                           const std::vector<std::int64_t>& rows) {
+  const auto longest = static_cast<std::size_t>(*std::max_element(rows.begin(), rows.end()));
+  mine.resize(longest * row_elems, T(0));
+  std::vector<T> all = comm.allgather(std::span<const T>(mine));
+  std::vector<T> out;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    auto from = all.begin() + static_cast<std::ptrdiff_t>(r * longest * row_elems);
+    out.insert(out.end(), from, from + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(rows[r]) * row_elems));
+  }
+  return out;
+}
+
+// Values exactly through one collective: floats as doubles, the rest as int64.
+Tensor gather_values(Communicator& comm, const Tensor& t, const Shape& shape, const std::vector<std::int64_t>& rows) {
+  std::int64_t per_row = 1;
+  for (std::int64_t d = 1; d < shape.rank(); ++d) per_row *= shape[d];
+  const auto row_elems = static_cast<std::size_t>(per_row);
+  if (is_floating(t.dtype()))
+    return tensor(gather_rows(comm, t.to_vector<double>(), row_elems, rows), shape, t.dtype());
+  return tensor(gather_rows(comm, t.to_vector<std::int64_t>(), row_elems, rows), shape, t.dtype());
+}
+
+}  // namespace
+
+TensorList DataParallel::gather(const TensorList& mine, std::int64_t global_rows) const {
+  if (size() == 1) return mine;
+  detail::PauseRecording pause;
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(size()));
+  for (int r = 0; r < size(); ++r)
+    rows[static_cast<std::size_t>(r)] = (r + 1) * global_rows / size() - r * global_rows / size();
+  TensorList out;
+  for (std::size_t k = 0; k < mine.size(); ++k) {
+    const Tensor& t = mine[k];
+    // What every rank holds for this tensor must agree (beyond the rows): checked, not assumed.
+    std::vector<std::int64_t> desc(36, -1);
+    desc[0] = t.rank();
+    desc[1] = static_cast<std::int64_t>(t.dtype());
+    desc[2] = t.has_mask() ? t.mask().rank() : -1;
+    for (std::int64_t d = 1; d < t.rank() && d < 33; ++d) desc[static_cast<std::size_t>(2 + d)] = t.dim(d);
+    const auto all = comm_->allgather(std::span<const std::int64_t>(desc));
+    const bool rows_ok = t.rank() >= 1 && t.dim(0) == rows[static_cast<std::size_t>(rank())];
+    bool same = t.rank() >= 1 && t.rank() <= 33;
+    for (int r = 0; r < size(); ++r)
+      same = same && std::equal(desc.begin(), desc.end(), all.begin() + static_cast<std::ptrdiff_t>(r) * 36);
+    if (!rows_ok || !same)
+      throw ShapeError({.op = "DataParallel::gather",
+                        .problem = fmt::format("output {} differs between ranks, or is not this rank's shard", k),
+                        .expected = fmt::format("{} rows on rank {} and the same trailing shape, dtype and mask on "
+                                                "every rank",
+                                                rows[static_cast<std::size_t>(rank())], rank()),
+                        .found = t.spec().str(),
+                        .hint = "every rank must run the same model on its shard of the same batch"});
+    std::vector<std::int64_t> dims = t.shape().dims();
+    dims[0] = global_rows;
+    Tensor joined = gather_values(*comm_, t, Shape(dims), rows);
+    if (t.has_mask()) {
+      std::vector<std::int64_t> mdims = t.mask().shape().dims();
+      mdims[0] = global_rows;
+      joined = joined.with_mask(gather_values(*comm_, t.mask(), Shape(mdims), rows));
+    }
+    out.push_back(joined);
+  }
+  return out;
+}
+
 void DataParallel::sum(std::span<double> values) const {
   if (size() > 1) comm_->allreduce(values, order());
 }

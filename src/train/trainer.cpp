@@ -214,13 +214,20 @@ History run_fit_loop(const Model& model, BatchSource& train, BatchSource* valida
   return history;
 }
 
-History run_fit(const Model& model, BatchSource& train, BatchSource* validation, const FitOptions& o) {
+// Runs a loop; under data parallelism an exception on one rank ends the whole job, so that
+// no rank waits forever in a collective.
+template <class F>
+auto failing_together(const distributed::DataParallel* dp, F&& loop) {
   try {
-    return run_fit_loop(model, train, validation, o);
+    return std::forward<F>(loop)();
   } catch (const std::exception& e) {
-    if (o.distribution) train::dp_fail(*o.distribution, e);  // ends the job; no rank waits forever
+    if (dp) train::dp_fail(*dp, e);
     throw;
   }
+}
+
+History run_fit(const Model& model, BatchSource& train, BatchSource* validation, const FitOptions& o) {
+  return failing_together(o.distribution.get(), [&] { return run_fit_loop(model, train, validation, o); });
 }
 
 // A Sequential without an Input is built from the first sample of the data, as Keras does.
@@ -348,29 +355,39 @@ Logs Model::evaluate(const Data& x, const Data& y, const EvaluateOptions& o) con
   require_compiled(m, "evaluate");
   ArraySource source(arrange(x, m.input_names(), "x", false), arrange(y, m.output_names(), "y", true),
                      o.sample_weight, o.batch_size.value_or(32), false, 0);
-  Loop loop(*this, o.callbacks);
-  return run_evaluation(*this, source, o.steps, o.verbose, loop);
+  return evaluate(source, o);
 }
 
 Logs Model::evaluate(BatchSource& data, const EvaluateOptions& o) const {
-  Loop loop(*this, o.callbacks);
-  return run_evaluation(*this, data, o.steps, o.verbose, loop);
+  const distributed::DataParallel* dp = o.distribution.get();
+  const bool chief = !dp || dp->chief();  // callbacks and the bar on rank 0 only
+  Loop loop(*this, chief ? o.callbacks : std::vector<CallbackRef>{});
+  return failing_together(dp, [&] { return run_evaluation(*this, data, o.steps, chief ? o.verbose : 0, loop, dp); });
 }
 
 namespace {
 
 Outputs run_predict(const Model& model, BatchSource& data, const PredictOptions& o) {
   ModelLayer& m = *model.ptr();
-  Loop loop(model, o.callbacks);
+  // Data parallel: each rank runs its shard of every batch and the shards are gathered.
+  const distributed::DataParallel* dp = o.distribution.get();
+  const bool chief = !dp || dp->chief();
+  Loop loop(model, chief ? o.callbacks : std::vector<CallbackRef>{});
   std::int64_t n = o.steps ? std::min(*o.steps, data.size()) : data.size();
-  ProgressBar bar(n, {.verbose = o.verbose});
+  ProgressBar bar(n, {.verbose = chief ? o.verbose : 0});
   std::vector<TensorList> results;
   loop.each([&](Callback& c) { c.on_predict_begin({}); });
   for (std::int64_t b = 0; b < n; ++b) {
     loop.each([&](Callback& c) { c.on_predict_batch_begin(static_cast<int>(b), {}); });
     NoteScope note(fmt::format("predict: batch {}", b));
     detail::PauseRecording pause;
-    results.push_back(m.run(data.get(b).x, /*training=*/false));
+    Batch batch = data.get(b);
+    if (dp && dp->size() > 1) {
+      const std::int64_t rows = batch.x.empty() ? 0 : batch.x[0].dim(0);
+      results.push_back(dp->gather(m.run(dp->shard(batch).x, /*training=*/false), rows));
+    } else {
+      results.push_back(m.run(batch.x, /*training=*/false));
+    }
     loop.each([&](Callback& c) { c.on_predict_batch_end(static_cast<int>(b), {}); });
     bar.update(b + 1, {});
   }
@@ -389,10 +406,12 @@ Outputs Model::predict(const Data& x, const PredictOptions& o) const {
     detail::PauseRecording pause;
     return Outputs(m.run(arrange(x, m.input_names(), "x", false), false));
   }
-  return run_predict(*this, source, o);
+  return predict(source, o);
 }
 
-Outputs Model::predict(BatchSource& data, const PredictOptions& o) const { return run_predict(*this, data, o); }
+Outputs Model::predict(BatchSource& data, const PredictOptions& o) const {
+  return failing_together(o.distribution.get(), [&] { return run_predict(*this, data, o); });
+}
 
 Logs Model::train_on_batch(const Data& x, const Data& y, const Tensor& sample_weight,
                            const std::map<std::int64_t, double>& class_weight) const {

@@ -233,6 +233,29 @@ TEST(DataParallel, GradientReducerSumsBucketsDuringTheBackward) {
   EXPECT_FALSE(sums[vars.size() - 1].defined());
 }
 
+// evaluate and predict with a distribution: each rank takes its shard of every batch (batches
+// of 5 over 12 rows, so shards are uneven and, with 3 ranks, some are empty); the loss and
+// accuracy are the single process's, and every rank gets all predictions, masks included.
+TEST(DataParallel, EvaluateAndPredictAreShardedAndGatheredInOrder) {
+  auto comm = dist::world();
+  lm::Model model = masked_lstm();
+  model.compile({.optimizer = "sgd", .loss = loss(), .metrics = {"accuracy"}});
+  auto [x, y] = corpus();
+  auto single = model.evaluate(x, y, {.batch_size = 5, .verbose = 0});
+  auto sharded = model.evaluate(x, y, {.batch_size = 5, .verbose = 0, .distribution = lm::DataParallel()});
+  EXPECT_NEAR(sharded.at("loss"), single.at("loss"), 1e-6);
+  EXPECT_DOUBLE_EQ(sharded.at("accuracy"), single.at("accuracy"));
+
+  lm::Tensor want = model.predict(x, {.batch_size = 5});
+  lm::Tensor got = model.predict(x, {.batch_size = 5, .distribution = lm::DataParallel()});
+  ASSERT_EQ(got.shape(), want.shape());
+  auto g = got.to_vector<float>(), w = want.to_vector<float>();
+  for (std::size_t i = 0; i < w.size(); ++i) ASSERT_NEAR(g[i], w[i], 1e-6) << i;
+  ASSERT_TRUE(got.has_mask() && want.has_mask());
+  EXPECT_EQ(got.mask().to_vector<bool>(), want.mask().to_vector<bool>());
+  EXPECT_TRUE(same_on_every_rank({got.without_mask()}, *comm));
+}
+
 TEST(DataParallel, MaskedLstmMatchesSingleProcessFit) {
   auto comm = dist::world();
   const lm::TensorList initial = masked_lstm().get_weights();

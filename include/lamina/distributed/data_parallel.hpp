@@ -61,6 +61,10 @@ class DataParallel {
   std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t n) const;
   // This rank's shard of every tensor of the batch (x, y, sample_weight), masks included.
   Batch shard(const Batch& global) const;
+  // The inverse of shard: every rank's shard of a batch of `global_rows` rows (this rank's is
+  // `mine`, the same tensors in the same order on every rank), joined in rank order on every
+  // rank, masks included. Values travel exactly (floats as doubles, integers as int64).
+  TensorList gather(const TensorList& mine, std::int64_t global_rows) const;
 
   // Sum over ranks, in place, in the configured order.
   void sum(std::span<double> values) const;

@@ -51,6 +51,10 @@ struct EvaluateOptions {
   Tensor sample_weight;
   std::optional<std::int64_t> steps;
   std::vector<CallbackRef> callbacks;
+  // Each rank evaluates its shard of every batch; the loss and metrics are reduced over ranks
+  // (every rank gets the global values; callbacks and the bar on rank 0). Every rank must hold
+  // the same weights, as after a distributed fit or load_model.
+  std::shared_ptr<const distributed::DataParallel> distribution;
 };
 
 struct PredictOptions {
@@ -58,6 +62,9 @@ struct PredictOptions {
   int verbose = 0;  // Keras prints a bar by default ("auto"); Lamina stays quiet unless asked
   std::optional<std::int64_t> steps;
   std::vector<CallbackRef> callbacks;
+  // Each rank predicts its shard of every batch; the shards are gathered in rank order, so
+  // every rank returns the whole predictions, equal to a single process's.
+  std::shared_ptr<const distributed::DataParallel> distribution;
 };
 
 // Per-epoch values of every metric ("loss", "accuracy", "val_loss", ...), as Keras's History.
