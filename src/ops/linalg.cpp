@@ -394,13 +394,18 @@ void dense_backward_kernel(const T* g, const T* out, T* gp, T* db, std::int64_t 
     detail::ColumnPairwise<double, decltype(plus)> sums(db ? w : 0, 0.0, plus);
     for (std::int64_t r = 0; r < rows; ++r) {
       // Locals that no store can alias, and a select rather than a branch (relu's signs
-      // are random): the loops vectorise.
+      // are random): the loops vectorise. Both values are loaded before the select: a load
+      // under the condition cannot be vectorised without masked loads (AVX-512), and the
+      // build targets any x86-64.
       const std::int64_t row = r * units + j0;
       const T* __restrict g_row = g + row;
       T* __restrict gp_row = out ? gp + row : nullptr;
       if (out) {
         const T* __restrict out_row = out + row;
-        for (std::int64_t j = 0; j < w; ++j) gp_row[j] = out_row[j] > T(0) ? g_row[j] : T(0);
+        for (std::int64_t j = 0; j < w; ++j) {
+          const T gv = g_row[j], ov = out_row[j];
+          gp_row[j] = ov > T(0) ? gv : T(0);
+        }
       }
       if (db) {
         const T* __restrict src = out ? gp_row : g_row;
