@@ -367,18 +367,22 @@ template <class T>
 void dense_kernel(const T* x2, const T* kernel, const T* bias, T* out, std::int64_t rows, std::int64_t f,
                   std::int64_t units, bool relu_out) {
   const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(units, 1));
-  if (bias)  // the GEMM adds onto the bias (beta = 1): no separate pass over the output
+  if (bias) {  // the GEMM adds onto the bias (beta = 1): no separate pass over the output
+    profile::Scope timed(profile::Kind::Dense);
     detail::parallel_for(rows, grain, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t r = b; r < e; ++r) std::memcpy(out + r * units, bias, sizeof(T) * units);
     });
+  }
   if (f > 0)
     gemm(false, false, rows, units, f, x2, f, kernel, units, out, units, bias ? T(1) : T(0));
   else if (!bias)
     std::fill(out, out + rows * units, T(0));  // an empty sum
-  if (relu_out)
+  if (relu_out) {
+    profile::Scope timed(profile::Kind::Dense);
     detail::parallel_for(rows * units, detail::kElementwiseGrain, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t i = b; i < e; ++i) out[i] = out[i] < T(0) ? T(0) : out[i];  // NaN passes, as in relu
     });
+  }
 }
 
 // The first-order backward of dense's elementwise part in one pass: gp = g gated by relu
@@ -387,6 +391,7 @@ void dense_kernel(const T* x2, const T* kernel, const T* bias, T* out, std::int6
 // through the rows, so each column is summed in the same order whatever the thread count.
 template <class T>
 void dense_backward_kernel(const T* g, const T* out, T* gp, T* db, std::int64_t rows, std::int64_t units) {
+  profile::Scope timed(profile::Kind::Dense);
   const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(rows, 1));
   detail::parallel_for(units, grain, [&](std::int64_t j0, std::int64_t j1) {
     const std::int64_t w = j1 - j0;

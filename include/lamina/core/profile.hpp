@@ -1,7 +1,8 @@
 #pragma once
 // Where a training step's time goes: a switchable account of the time spent in the kernels
-// that do the arithmetic (BLAS GEMMs, the fused recurrent kernels, optimizer updates), so
-// that the rest -- the framework's own cost -- can be measured (bench/train_step).
+// that do the arithmetic (BLAS GEMMs, the fused recurrent kernels, optimizer updates, the
+// fused dense op's bias and activation passes), so that the rest -- the framework's own
+// cost -- can be measured (bench/train_step).
 //
 // Off by default; when off, a scope costs one relaxed atomic load. Only the outermost scope
 // on a thread counts (a GEMM inside a recurrent kernel is part of that kernel's time).
@@ -9,8 +10,11 @@
 
 namespace lamina::profile {
 
-enum class Kind : int { Gemm, Recurrent, Optimizer };
-inline constexpr int kKinds = 3;
+// Dense: lm::dense's passes around its GEMM (the bias, relu, and in the backward the gate
+// and the bias gradient) -- Dense's part of the arithmetic, as a recurrent kernel's time
+// includes its gate activations.
+enum class Kind : int { Gemm, Recurrent, Optimizer, Dense };
+inline constexpr int kKinds = 4;
 
 void enable(bool on);
 bool enabled();
