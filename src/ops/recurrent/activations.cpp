@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "core/cpu_clones.hpp"
 #include "lamina/core/error.hpp"
 #include "ops/recurrent/sequence.hpp"
 
@@ -86,8 +87,9 @@ inline T hard_sigmoid(T x) {
 
 }  // namespace
 
+// The gate activations are most of a recurrent step's own arithmetic: compiled per ISA.
 template <>
-void activate<float>(Act a, float* v, std::int64_t n) {
+LAMINA_CPU_CLONES void activate<float>(Act a, float* v, std::int64_t n) {
   switch (a) {
     case Act::Linear:
       return;
@@ -163,7 +165,7 @@ void activate<double>(Act a, double* v, std::int64_t n) {
 // y + 1 for elu near -1), and exactly 0 where the true derivative underflows anyway; the
 // public tanh and sigmoid ops, which have their inputs, keep relative accuracy instead.
 template <class T>
-void scale_by_derivative(Act a, const T* y, T* g, std::int64_t n) {
+LAMINA_CPU_CLONES void scale_by_derivative(Act a, const T* y, T* g, std::int64_t n) {
   switch (a) {
     case Act::Linear:
       return;

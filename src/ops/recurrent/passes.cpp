@@ -8,6 +8,7 @@
 #include <xmmintrin.h>
 #endif
 
+#include "core/cpu_clones.hpp"
 #include "ops/recurrent/sequence.hpp"
 #include "ops/support/pairwise.hpp"
 
@@ -270,7 +271,7 @@ void scatter_prev_grad(const Workspace<T>& w, Block blk, const T* tmp, T* dh) {
 // The bias gradient sums one row per real token: pairwise over the rows and in double
 // (as the reductions do), since summed one by one in float32 it drifts by ~1% over 1e6 tokens.
 template <class T>
-void column_sums(const T* a, std::int64_t n, std::int64_t cols, std::int64_t ld, T* out) {
+LAMINA_CPU_CLONES void column_sums(const T* a, std::int64_t n, std::int64_t cols, std::int64_t ld, T* out) {
   auto plus = [](double x, double y) { return x + y; };
   ColumnPairwise<double, decltype(plus)> sums(cols, 0.0, plus);
   for (std::int64_t k = 0; k < n; ++k) {
