@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/cpu_clones.hpp"
 #include "core/parallel.hpp"
 #include "lamina/core/dtype.hpp"
 #include "lamina/core/tensor.hpp"
@@ -29,34 +30,35 @@ inline T nan_max(T a, T b) {
 
 enum class GradMode { Plain, Scale, Clamp };
 
+// Elements [begin, end): compiled per ISA (AVX-512, AVX2, baseline), picked at load time.
+template <class T, GradMode M, bool Decay, std::size_t N, class Rule>
+LAMINA_CPU_CLONES void update_range(std::int64_t begin, std::int64_t end, const T* grad, const T* w_in, T* w_out,
+                                    std::array<const T*, N> in, std::array<T*, N> out, T scale, T clip, T decay,
+                                    Rule rule) {
+  // Arguments by value: locals the stores below cannot change. The outputs are fresh buffers
+  // that overlap no input, which ivdep tells the vectorizer (it gives up on the run-time
+  // overlap checks of this many pointers otherwise).
+#pragma GCC ivdep
+  for (std::int64_t i = begin; i < end; ++i) {
+    T g = grad[i];
+    if constexpr (M == GradMode::Scale) g = g * scale;
+    // min(max(g, -c), c) keeps NaN, as Keras's ops.clip.
+    if constexpr (M == GradMode::Clamp) g = std::min(std::max(g, -clip), clip);
+    T w = w_in[i];
+    if constexpr (Decay) w = w - w * decay;  // Keras: variable - variable * wd * lr
+    std::array<T, N> s;
+    for (std::size_t k = 0; k < N; ++k) s[k] = in[k][i];
+    rule(g, w, s);
+    w_out[i] = w;
+    for (std::size_t k = 0; k < N; ++k) out[k][i] = s[k];
+  }
+}
+
 template <class T, GradMode M, bool Decay, std::size_t N, class Rule>
 void update_loop(std::int64_t n, const T* grad, const T* w_in, T* w_out, const std::array<const T*, N>& s_in,
                  const std::array<T*, N>& s_out, T scale, T clip, T wd, T lr, const Rule& rule) {
   lamina::detail::parallel_for(n, kUpdateGrain, [&](std::int64_t begin, std::int64_t end) {
-    // Local copies, so the stores below cannot change these pointers. The outputs are fresh
-    // buffers that overlap no input, which ivdep tells the vectorizer (it gives up on the
-    // run-time overlap checks of this many pointers otherwise).
-    const T* g_p = grad;
-    const T* w_p = w_in;
-    T* out_p = w_out;
-    const std::array<const T*, N> in = s_in;
-    const std::array<T*, N> out = s_out;
-    const T scale_l = scale, clip_l = clip, decay_l = wd * lr;
-    const Rule rule_l = rule;
-#pragma GCC ivdep
-    for (std::int64_t i = begin; i < end; ++i) {
-      T g = g_p[i];
-      if constexpr (M == GradMode::Scale) g = g * scale_l;
-      // min(max(g, -c), c) keeps NaN, as Keras's ops.clip.
-      if constexpr (M == GradMode::Clamp) g = std::min(std::max(g, -clip_l), clip_l);
-      T w = w_p[i];
-      if constexpr (Decay) w = w - w * decay_l;  // Keras: variable - variable * wd * lr
-      std::array<T, N> s;
-      for (std::size_t k = 0; k < N; ++k) s[k] = in[k][i];
-      rule_l(g, w, s);
-      out_p[i] = w;
-      for (std::size_t k = 0; k < N; ++k) out[k][i] = s[k];
-    }
+    update_range<T, M, Decay, N, Rule>(begin, end, grad, w_in, w_out, s_in, s_out, scale, clip, wd * lr, rule);
   });
 }
 
