@@ -24,6 +24,7 @@
 #include <climits>
 #include <cstring>
 
+#include "core/cpu_clones.hpp"
 #include "core/parallel.hpp"
 #include "lamina/core/creation.hpp"
 #include "lamina/core/error.hpp"
@@ -362,6 +363,12 @@ bool fused_dense_applies(const Tensor& x, const Tensor& kernel, const Tensor& bi
   return x.shape()[x.rank() - 1] == kernel.shape()[0];
 }
 
+// max(v, 0) in place, NaN passing as in relu; compiled per ISA.
+template <class T>
+LAMINA_CPU_CLONES void relu_in_place(T* v, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) v[i] = v[i] < T(0) ? T(0) : v[i];
+}
+
 // out (rows x units) = activation(x2 @ kernel + bias); x2 mask-free.
 template <class T>
 void dense_kernel(const T* x2, const T* kernel, const T* bias, T* out, std::int64_t rows, std::int64_t f,
@@ -379,51 +386,57 @@ void dense_kernel(const T* x2, const T* kernel, const T* bias, T* out, std::int6
     std::fill(out, out + rows * units, T(0));  // an empty sum
   if (relu_out) {
     profile::Scope timed(profile::Kind::Dense);
-    detail::parallel_for(rows * units, detail::kElementwiseGrain, [&](std::int64_t b, std::int64_t e) {
-      for (std::int64_t i = b; i < e; ++i) out[i] = out[i] < T(0) ? T(0) : out[i];  // NaN passes, as in relu
-    });
+    detail::parallel_for(rows * units, detail::kElementwiseGrain,
+                         [&](std::int64_t b, std::int64_t e) { relu_in_place<T>(out + b, e - b); });
   }
 }
 
-// The first-order backward of dense's elementwise part in one pass: gp = g gated by relu
-// (where out > 0; gp may be g itself when not gated) and db = the column sums of gp,
-// summed pairwise down the rows as lm::sum does. Threads take column ranges and stream
-// through the rows, so each column is summed in the same order whatever the thread count.
+// Columns [j0, j1) of dense's first-order backward: gp = g gated by relu (where out > 0; gp
+// may be g itself when not gated) and db = the column sums of gp, summed pairwise down the
+// rows as lm::sum does. Compiled per ISA, picked at load time.
+template <class T>
+LAMINA_CPU_CLONES void dense_backward_columns(const T* g, const T* out, T* gp, T* db, std::int64_t rows,
+                                              std::int64_t units, std::int64_t j0, std::int64_t j1) {
+  const std::int64_t w = j1 - j0;
+  auto plus = [](double x, double y) { return x + y; };
+  detail::ColumnPairwise<double, decltype(plus)> sums(db ? w : 0, 0.0, plus);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    // Locals that no store can alias, and a select rather than a branch (relu's signs
+    // are random): the loops vectorise. Both values are loaded before the select: a load
+    // under the condition cannot be vectorised without masked loads (AVX-512), and the
+    // build targets any x86-64.
+    const std::int64_t row = r * units + j0;
+    const T* __restrict g_row = g + row;
+    T* __restrict gp_row = out ? gp + row : nullptr;
+    if (out) {
+      const T* __restrict out_row = out + row;
+      for (std::int64_t j = 0; j < w; ++j) {
+        const T gv = g_row[j], ov = out_row[j];
+        gp_row[j] = ov > T(0) ? gv : T(0);
+      }
+    }
+    if (db) {
+      const T* __restrict src = out ? gp_row : g_row;
+      double* __restrict acc = sums.block();
+      for (std::int64_t j = 0; j < w; ++j) acc[j] += static_cast<double>(src[j]);
+      sums.end_row();
+    }
+  }
+  if (db) {
+    std::vector<double> col_sums(static_cast<std::size_t>(w));
+    sums.result(col_sums.data());
+    for (std::int64_t j = 0; j < w; ++j) db[j0 + j] = static_cast<T>(col_sums[static_cast<std::size_t>(j)]);
+  }
+}
+
+// The whole backward of dense's elementwise part in one pass: threads take column ranges and
+// stream through the rows, so each column is summed in the same order whatever the thread count.
 template <class T>
 void dense_backward_kernel(const T* g, const T* out, T* gp, T* db, std::int64_t rows, std::int64_t units) {
   profile::Scope timed(profile::Kind::Dense);
   const std::int64_t grain = std::max<std::int64_t>(1, detail::kElementwiseGrain / std::max<std::int64_t>(rows, 1));
   detail::parallel_for(units, grain, [&](std::int64_t j0, std::int64_t j1) {
-    const std::int64_t w = j1 - j0;
-    auto plus = [](double x, double y) { return x + y; };
-    detail::ColumnPairwise<double, decltype(plus)> sums(db ? w : 0, 0.0, plus);
-    for (std::int64_t r = 0; r < rows; ++r) {
-      // Locals that no store can alias, and a select rather than a branch (relu's signs
-      // are random): the loops vectorise. Both values are loaded before the select: a load
-      // under the condition cannot be vectorised without masked loads (AVX-512), and the
-      // build targets any x86-64.
-      const std::int64_t row = r * units + j0;
-      const T* __restrict g_row = g + row;
-      T* __restrict gp_row = out ? gp + row : nullptr;
-      if (out) {
-        const T* __restrict out_row = out + row;
-        for (std::int64_t j = 0; j < w; ++j) {
-          const T gv = g_row[j], ov = out_row[j];
-          gp_row[j] = ov > T(0) ? gv : T(0);
-        }
-      }
-      if (db) {
-        const T* __restrict src = out ? gp_row : g_row;
-        double* __restrict acc = sums.block();
-        for (std::int64_t j = 0; j < w; ++j) acc[j] += static_cast<double>(src[j]);
-        sums.end_row();
-      }
-    }
-    if (db) {
-      std::vector<double> col_sums(static_cast<std::size_t>(w));
-      sums.result(col_sums.data());
-      for (std::int64_t j = 0; j < w; ++j) db[j0 + j] = static_cast<T>(col_sums[static_cast<std::size_t>(j)]);
-    }
+    dense_backward_columns<T>(g, out, gp, db, rows, units, j0, j1);
   });
 }
 
