@@ -271,20 +271,17 @@ Model import_functional(const Json& serialized, const ImportContext& ctx) {
         const NodeCall& call = e.pending.front();
         TensorList args, states;
         bool ready = true;
-        for (const auto& r : call.inputs) {
-          auto t = resolve(r);
-          if (!t)
-            ready = false;
-          else
-            args.push_back(*t);
-        }
-        for (const auto& r : call.initial_state) {
-          auto t = resolve(r);
-          if (!t)
-            ready = false;
-          else
-            states.push_back(*t);
-        }
+        auto take = [&](const auto& refs, TensorList& out) {
+          for (const auto& r : refs) {
+            auto t = resolve(r);
+            if (!t)
+              ready = false;
+            else
+              out.push_back(*t);
+          }
+        };
+        take(call.inputs, args);
+        take(call.initial_state, states);
         std::optional<Tensor> mask;
         if (call.mask) {
           mask = resolve(*call.mask);
