@@ -35,5 +35,6 @@ void init_lambda(py::module_& m);
 void init_model(py::module_& m);
 void init_training(py::module_& m);
 void init_callbacks(py::module_& m);
+void init_bench(py::module_& m);
 
 }  // namespace lamina::python

@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
   init_callbacks(m);
   init_training(m);
   init_model(m);
+  init_bench(m);
 }

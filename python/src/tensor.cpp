@@ -29,6 +29,23 @@ const char* buffer_format(DType dt) {
   return "d";
 }
 
+// From NumPy's type numbers (no format string to parse on every conversion).
+py::dtype numpy_dtype(DType dt) {
+  switch (dt) {
+    case Bool:
+      return py::dtype::of<bool>();
+    case Int32:
+      return py::dtype::of<std::int32_t>();
+    case Int64:
+      return py::dtype::of<std::int64_t>();
+    case Float32:
+      return py::dtype::of<float>();
+    case Float64:
+      break;
+  }
+  return py::dtype::of<double>();
+}
+
 [[noreturn]] void symbolic_values(const Tensor& t) {
   throw ValueError({.op = "Tensor.numpy",
                     .problem = "a symbolic tensor has no values",
@@ -75,6 +92,31 @@ Tensor with_dtype(const Tensor& t, std::optional<DType> dtype) {
   return dtype && *dtype != t.dtype() ? cast(t, *dtype) : t;
 }
 
+// A contiguous tensor holding a strided array's elements (of the tensor's own dtype), copied
+// row by row along the last axis: no NumPy call on the way.
+Tensor strided_copy(const py::array& a, DType source) {
+  const auto rank = static_cast<std::size_t>(a.ndim());
+  std::vector<std::int64_t> dims(a.shape(), a.shape() + rank);
+  Tensor t = detail::empty(Shape(dims), source);
+  if (t.numel() == 0) return t;
+  const std::size_t item = itemsize(source);
+  auto* out = static_cast<char*>(detail::mutable_raw_data(t));
+  const auto* base = static_cast<const char*>(a.data());
+  const std::int64_t inner = rank == 0 ? 1 : dims.back();
+  const py::ssize_t inner_stride = rank == 0 ? 0 : a.strides(rank - 1);
+  std::vector<std::int64_t> index(rank == 0 ? 0 : rank - 1, 0);
+  for (std::int64_t row = 0, rows = t.numel() / inner; row < rows; ++row) {
+    const char* src = base;
+    for (std::size_t d = 0; d < index.size(); ++d) src += index[d] * a.strides(d);
+    for (std::int64_t i = 0; i < inner; ++i, out += item) std::memcpy(out, src + i * inner_stride, item);
+    for (std::size_t d = index.size(); d-- > 0;) {  // the next row's index, last axis fastest
+      if (++index[d] < dims[d]) break;
+      index[d] = 0;
+    }
+  }
+  return t;
+}
+
 Tensor from_array(py::array a, std::optional<DType> dtype, bool keras_defaults) {
   DType source = array_dtype(a);
   if (keras_defaults && !dtype) {  // Python lists: ints are int32, floats float32 (Keras)
@@ -82,15 +124,19 @@ Tensor from_array(py::array a, std::optional<DType> dtype, bool keras_defaults) 
     if (source == Float64) dtype = Float32;
   }
   static const char* names[] = {"bool", "int32", "int64", "float32", "float64"};
-  // A C-contiguous array of exactly the source dtype (copies views, strides, other widths);
-  // an array that already is one is read as it is.
+  // Arrays whose elements already are the source dtype are read here, contiguous or strided
+  // (a slice such as x[:1, :50]); other widths and byte orders are converted by NumPy first.
   py::dtype dt = a.dtype();
-  bool exact = (a.flags() & py::array::c_style) && dt.itemsize() == static_cast<py::ssize_t>(itemsize(source)) &&
-               dt.kind() == (source == Bool        ? 'b'
-                             : is_floating(source) ? 'f'
-                                                   : 'i') &&
-               dt.attr("byteorder").cast<std::string>() != ">";
-  py::array c = exact ? a : py::array(numpy().attr("ascontiguousarray")(a, names[static_cast<int>(source)]));
+  bool same_elements = dt.itemsize() == static_cast<py::ssize_t>(itemsize(source)) &&
+                       dt.kind() == (source == Bool        ? 'b'
+                                     : is_floating(source) ? 'f'
+                                                           : 'i') &&
+                       dt.byteorder() != '>';
+  if (same_elements && !(a.flags() & py::array::c_style) && source != Bool)
+    return with_dtype(strided_copy(a, source), dtype);
+  py::array c = same_elements && (a.flags() & py::array::c_style)
+                    ? a
+                    : py::array(numpy().attr("ascontiguousarray")(a, names[static_cast<int>(source)]));
   std::vector<std::int64_t> dims(c.shape(), c.shape() + c.ndim());
   if (source == Bool) {  // Lamina reads bools as bytes
     std::vector<char> bytes(static_cast<std::size_t>(c.size()));
@@ -242,8 +288,10 @@ py::object to_numpy(const Tensor& t, bool writeable) {
   if (t.is_symbolic()) symbolic_values(t);
   py::object owner = py::cast(t);
   std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
-  py::array a(py::dtype(buffer_format(t.dtype())), shape, byte_strides(t), t.raw_data(), owner);
-  if (!writeable) a.attr("flags").attr("writeable") = false;
+  py::array a(numpy_dtype(t.dtype()), shape, byte_strides(t), t.raw_data(), owner);
+  // Read-only by clearing the flag on the array just made (setting a.flags.writeable from
+  // Python costs two attribute lookups per call, a measurable part of a small predict).
+  if (!writeable) py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
   return a;
 }
 

@@ -45,6 +45,15 @@ def test_non_contiguous_views_are_read_correctly():
     a = np.arange(24, dtype=np.float32).reshape(4, 6)
     for view in (a[:, ::2], a.T, a[::-1], a[1:3, 2:5]):
         np.testing.assert_array_equal(np.asarray(lamina.Tensor(view)), view)
+    # Strided views are copied in C++ element by element: every rank, negative and zero
+    # strides, integer dtypes, empty views, and views that then convert to another dtype.
+    b = np.arange(2 * 3 * 5, dtype=np.int64).reshape(2, 3, 5)
+    for view in (b[:, ::2, 1:4], b[::-1, :, ::-2], b.transpose(2, 0, 1), b[0, :, ::3], b[:, :, 0],
+                 b[:, :0], b.astype(np.int32)[:, 1], np.broadcast_to(b[0, 0], (4, 5))):
+        t = lamina.Tensor(view)
+        assert t.dtype == ("int32" if view.dtype == np.int32 else "int64")
+        np.testing.assert_array_equal(np.asarray(t), view)
+    np.testing.assert_array_equal(np.asarray(lamina.Tensor(b[:, ::2], dtype="float32")), b[:, ::2].astype(np.float32))
 
 
 def test_mask_is_a_numpy_bool_array_and_survives_arithmetic():
