@@ -1,10 +1,13 @@
 // softmax and log_softmax: one kernel over the rows of an axis (max-shifted, so large
-// logits never overflow), mask-aware, with analytic gradients.
+// logits never overflow), mask-aware, with analytic gradients; and the losses' fused
+// sparse softmax crossentropy on the same kernel.
 //
 // Masks: when the axis is covered by the mask, masked entries are left out of the max
 // and of the sum and get 0 (probability or log-probability); a row with no valid entry
 // is all zeros. Otherwise the mask only passes through.
 #include "lamina/ops/nn.hpp"
+
+#include <fmt/format.h>
 
 #include <array>
 #include <cmath>
@@ -16,7 +19,10 @@
 #include "lamina/core/recording.hpp"
 #include "lamina/ops/cast.hpp"
 #include "lamina/ops/elementwise.hpp"
+#include "lamina/ops/index.hpp"
 #include "lamina/ops/reduce.hpp"
+#include "lamina/ops/shape.hpp"
+#include "ops/nn_fused.hpp"
 #include "ops/support/elementwise_op.hpp"
 #include "ops/support/pairwise.hpp"
 #include "ops/support/reduce_plan.hpp"
@@ -235,5 +241,76 @@ Tensor log_softmax(const Tensor& x, std::int64_t axis) {
   OpScope scope("log_softmax");
   return softmax_impl<true>("log_softmax", x, axis);
 }
+
+namespace detail {
+
+Tensor sparse_softmax_crossentropy(const Tensor& logits, const Tensor& labels) {
+  const char* op = "sparse_softmax_crossentropy";
+  OpScope scope(op);
+  require_defined(logits, op);
+  require_defined(labels, op);
+  const DType dt = floating(logits.dtype());
+  const std::int64_t ax = logits.rank() - 1;
+  if (ax < 0 || labels.rank() != ax || is_floating(labels.dtype()) || labels.dtype() == Bool ||
+      logits.mask_rank() > ax)
+    throw ValueError({.problem = "sparse_softmax_crossentropy takes (..., classes) logits unmasked along the classes "
+                                 "and (...) integer labels",
+                      .expected = "logits (..., classes), labels (...) of an integer dtype",
+                      .found = fmt::format("logits {}, labels {}", logits.spec().str(), labels.spec().str()),
+                      .hint = "an internal fast path of the losses: compose log_softmax and a pick instead"});
+  std::vector<std::int64_t> dims = logits.shape().dims();
+  dims.pop_back();
+  if (logits.is_symbolic() || labels.is_symbolic())
+    return symbolic_op(op, {logits, labels}, TensorSpec{Shape(dims), dt, logits.mask_rank()},
+                       [](const TensorList& in) { return sparse_softmax_crossentropy(in[0], in[1]); });
+
+  Tensor z = cast(logits, dt);
+  Tensor idx = cast(labels, Int64);
+  const std::int64_t n = z.shape()[ax];
+  if (idx.shape() != Shape(dims))
+    throw ShapeError({.problem = "labels and logits do not agree",
+                      .expected = fmt::format("labels of shape {} (logits {} without the classes)", Shape(dims).str(),
+                                              z.shape().str()),
+                      .found = fmt::format("labels {}", idx.shape().str()),
+                      .hint = "one integer label per row of logits"});
+  for (std::int64_t k : idx.to_vector<std::int64_t>())
+    if (k < 0 || k >= n)
+      throw ValueError({.problem = "a label is out of range",
+                        .expected = fmt::format("labels in [0, {})", n),
+                        .found = fmt::format("{}", k),
+                        .hint = "labels are class indices 0..classes-1"});
+  Rows r;
+  r.n = n;
+  for (std::int64_t d : dims) r.outer *= d;
+  Tensor lsm = empty(z.shape(), dt);
+  Tensor out = empty(Shape(dims), dt);
+  if (z.numel() > 0) {
+    visit_dtype(dt, [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (std::is_floating_point_v<T>) {
+        softmax_kernel<T, true>(z.data<T>(), mutable_data<T>(lsm), r);
+        const T* y = lsm.data<T>();
+        const std::int64_t* k = idx.data<std::int64_t>();
+        T* loss = mutable_data<T>(out);
+        for (std::int64_t o = 0; o < r.outer; ++o) loss[o] = -y[o * n + k[o]];
+      }
+    });
+  }
+  set_mask(out, z.mask());
+
+  if (recording_active())
+    record_gradient(
+        op, {z, idx}, {out},
+        [z, idx, n, dt](const TensorList& g, const std::vector<bool>&) {
+          // Public ops, so that a second-order gradient sees softmax's own gradient.
+          Tensor p = softmax(z.without_mask(), -1);
+          Tensor grad = (p - one_hot(idx, n, dt)) * expand_dims(g[0].without_mask(), -1);
+          return TensorList{select_valid(grad, z), Tensor()};
+        },
+        {true, false});
+  return out;
+}
+
+}  // namespace detail
 
 }  // namespace lamina

@@ -15,6 +15,7 @@
 #include "lamina/ops/reduce.hpp"
 #include "lamina/ops/shape.hpp"
 #include "lamina/train/losses.hpp"
+#include "ops/nn_fused.hpp"
 
 namespace lamina::losses {
 
@@ -182,15 +183,14 @@ class SparseCategoricalCrossentropyLoss final : public Loss {
     if (!t.is_symbolic()) check_labels(t, classes);
     if (valid.defined()) t = where(valid, t, 0);
     Tensor labels = is_floating(t.dtype()) ? cast(t, Int64) : t;
-    Tensor pick = one_hot(labels, classes, Bool);
-    if (ax != p.rank() - 1) {  // one_hot puts the classes last: move them to the class axis
-      Axes perm;
-      for (std::int64_t a = 0; a < ax; ++a) perm.push_back(a);
-      perm.push_back(p.rank() - 1);
-      for (std::int64_t a = ax; a < p.rank() - 1; ++a) perm.push_back(a);
-      pick = transpose(pick, perm);
+    Tensor res;
+    if (o_.from_logits && ax == p.rank() - 1 && p.mask_rank() < p.rank()) {
+      // The common case in one op: a step's loss costs a few microseconds, not a chain of
+      // one_hot, where and sum with their gradients.
+      res = detail::sparse_softmax_crossentropy(p, labels);
+    } else {
+      res = pick_log_probs(p, labels, ax, classes);
     }
-    Tensor res = -sum(where(pick, log_probs(p, ax, o_.from_logits), 0), ax);
     if (valid.defined()) {
       // Ignored labels are masked out, on top of y_pred's mask (Keras sets the same mask).
       Tensor keep = res.has_mask() ? full_mask(res) & valid : valid;
@@ -225,6 +225,18 @@ class SparseCategoricalCrossentropyLoss final : public Loss {
            .hint = integral ? "labels are class indices 0..classes-1; mask padding positions, or set ignore_class"
                             : "labels must be whole class indices; cast them with lm::cast(y_true, lm::Int32)"});
     }
+  }
+  // -log p[label] along `ax` by one_hot, where and sum (any axis, any mask).
+  Tensor pick_log_probs(const Tensor& p, const Tensor& labels, std::int64_t ax, std::int64_t classes) const {
+    Tensor pick = one_hot(labels, classes, Bool);
+    if (ax != p.rank() - 1) {  // one_hot puts the classes last: move them to the class axis
+      Axes perm;
+      for (std::int64_t a = 0; a < ax; ++a) perm.push_back(a);
+      perm.push_back(p.rank() - 1);
+      for (std::int64_t a = ax; a < p.rank() - 1; ++a) perm.push_back(a);
+      pick = transpose(pick, perm);
+    }
+    return -sum(where(pick, log_probs(p, ax, o_.from_logits), 0), ax);
   }
   SparseCrossentropyOptions o_;
 };
