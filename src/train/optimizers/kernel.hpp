@@ -4,7 +4,8 @@
 // update_elementwise<T, N>(u, slots, rule) reads the gradient, the variable and its N slots
 // once, calls rule(g, w, s) per element -- g the clipped gradient, w the variable after
 // weight decay, s the slot values, all as locals the rule updates -- and writes fresh
-// buffers that are then assigned to the variable and the slots. No allocation per element,
+// into the variable's and the slots' own buffers when nothing else holds them (see
+// update_target), fresh buffers assigned afterwards otherwise. No allocation per element,
 // no tensor ops; elementwise, so the result does not depend on the thread count.
 #include <array>
 #include <cmath>
@@ -35,9 +36,10 @@ template <class T, GradMode M, bool Decay, std::size_t N, class Rule>
 LAMINA_CPU_CLONES void update_range(std::int64_t begin, std::int64_t end, const T* grad, const T* w_in, T* w_out,
                                     std::array<const T*, N> in, std::array<T*, N> out, T scale, T clip, T decay,
                                     Rule rule) {
-  // Arguments by value: locals the stores below cannot change. The outputs are fresh buffers
-  // that overlap no input, which ivdep tells the vectorizer (it gives up on the run-time
-  // overlap checks of this many pointers otherwise).
+  // Arguments by value: locals the stores below cannot change. Each output is a fresh buffer
+  // or its own input, element for element: no iteration reads what another one writes,
+  // which ivdep tells the vectorizer (it gives up on the run-time overlap checks of this
+  // many pointers otherwise).
 #pragma GCC ivdep
   for (std::int64_t i = begin; i < end; ++i) {
     T g = grad[i];
@@ -62,25 +64,39 @@ void update_loop(std::int64_t n, const T* grad, const T* w_in, T* w_out, const s
   });
 }
 
+// Where a variable's new value goes. `current` is the caller's copy of var.value(). When the
+// variable is all that holds that tensor and its storage -- the usual training step, the
+// tape that read it being gone -- the update writes over it: a step then allocates and
+// page-faults nothing for its weights. Otherwise (a tensor kept from var.value(), a live
+// tape, a gradient sharing the storage) `fresh` gets a new buffer, assigned after the loop,
+// so that no tensor anyone holds changes under them.
+template <class T>
+T* update_target(const Tensor& current, Tensor& fresh) {
+  const auto& impl = current.impl();
+  if (impl.use_count() == 2 && impl->storage && impl->storage.use_count() == 1)
+    return lamina::detail::mutable_data<T>(current);
+  fresh = lamina::detail::empty(current.shape(), current.dtype());
+  return lamina::detail::mutable_data<T>(fresh);
+}
+
 template <class T, std::size_t N, class Rule>
 void update_elementwise(const VariableUpdate& u, const std::array<Variable, N>& slots, const Rule& rule) {
   const Variable& var = u.variable;
   const Shape& shape = var.shape();
   const std::int64_t n = shape.numel();
   Tensor w_old = var.value();
-  Tensor w_new = lamina::detail::empty(shape, var.dtype());
+  Tensor w_new;  // stays undefined when the update is in place
   std::array<Tensor, N> s_old, s_new;
   std::array<const T*, N> s_in;
   std::array<T*, N> s_out;
   for (std::size_t k = 0; k < N; ++k) {
     s_old[k] = slots[k].value();
-    s_new[k] = lamina::detail::empty(shape, var.dtype());
     s_in[k] = s_old[k].template data<T>();
-    s_out[k] = lamina::detail::mutable_data<T>(s_new[k]);
+    s_out[k] = update_target<T>(s_old[k], s_new[k]);
   }
   const T* g = u.gradient.template data<T>();
   const T* w_in = w_old.template data<T>();
-  T* w_out = lamina::detail::mutable_data<T>(w_new);
+  T* w_out = update_target<T>(w_old, w_new);
   const T scale = static_cast<T>(u.grad_scale), clip = static_cast<T>(u.grad_clip);
   const T wd = static_cast<T>(u.weight_decay_rate), lr = static_cast<T>(u.learning_rate);
   auto run = [&]<GradMode M>() {
@@ -95,8 +111,9 @@ void update_elementwise(const VariableUpdate& u, const std::array<Variable, N>& 
     run.template operator()<GradMode::Scale>();
   else
     run.template operator()<GradMode::Plain>();
-  var.assign(w_new);
-  for (std::size_t k = 0; k < N; ++k) slots[k].assign(s_new[k]);
+  if (w_new.defined()) var.assign(w_new);
+  for (std::size_t k = 0; k < N; ++k)
+    if (s_new[k].defined()) slots[k].assign(s_new[k]);
 }
 
 // Calls f.template operator()<T>() with T = float or double (build() admits nothing else).
