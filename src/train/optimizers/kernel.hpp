@@ -3,9 +3,9 @@
 //
 // update_elementwise<T, N>(u, slots, rule) reads the gradient, the variable and its N slots
 // once, calls rule(g, w, s) per element -- g the clipped gradient, w the variable after
-// weight decay, s the slot values, all as locals the rule updates -- and writes fresh
-// into the variable's and the slots' own buffers when nothing else holds them (see
-// update_target), fresh buffers assigned afterwards otherwise. No allocation per element,
+// weight decay, s the slot values, all as locals the rule updates -- and writes the results
+// over the variable's and the slots' own buffers when nothing else holds them (see
+// update_target), or into fresh buffers assigned afterwards. No allocation per element,
 // no tensor ops; elementwise, so the result does not depend on the thread count.
 #include <array>
 #include <cmath>
