@@ -3,15 +3,14 @@
 The peer LSTM workload (Embedding(20000, 128, mask_zero) -> LSTM(256) -> Dense(2), Adam, batch
 64, the 256 peer lengths padded to the longest) trained with model.fit, and predict on one 1 x 50
 sequence. The C++ side (lamina._core._bench) runs in this process on this model, so both sides
-see the same heap, caches and weights; rounds alternate Python and C++ and the medians are over
-all rounds. Each training step is timed by a callback: a Python one on the Python side, a C++
+see the same heap, caches and weights; runs come in pairs, the side going first alternating,
+and the figures are medians over the pairs. Each training step is timed by a callback: a Python one on the Python side, a C++
 one on the C++ side (a Python callback's own cost is part of what a Python user pays).
 Targets (issue 13): Python's share of the step time under 2%; predict within 20 us of C++.
 
     PYTHONPATH=build/release/python /usr/bin/python3 bench/python_overhead/run.py [ROUNDS]
 """
 import json
-import os
 import pathlib
 import sys
 import time

@@ -132,9 +132,9 @@ Tensor from_array(py::array a, std::optional<DType> dtype, bool keras_defaults) 
                                      : is_floating(source) ? 'f'
                                                            : 'i') &&
                        dt.byteorder() != '>';
-  if (same_elements && !(a.flags() & py::array::c_style) && source != Bool)
-    return with_dtype(strided_copy(a, source), dtype);
-  py::array c = same_elements && (a.flags() & py::array::c_style)
+  const bool contiguous = a.flags() & py::array::c_style;
+  if (same_elements && !contiguous && source != Bool) return with_dtype(strided_copy(a, source), dtype);
+  py::array c = same_elements && contiguous
                     ? a
                     : py::array(numpy().attr("ascontiguousarray")(a, names[static_cast<int>(source)]));
   std::vector<std::int64_t> dims(c.shape(), c.shape() + c.ndim());
